@@ -1,0 +1,65 @@
+"""The ``secondop`` command: validate the evidence, summarise it, and (later) build reports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import EvidenceError
+from .evidence import load_evidence
+from .paths import evidence_dir
+from .summary import one_line, report
+
+
+def _validate(args: argparse.Namespace) -> int:
+    folder = Path(args.path) if args.path else evidence_dir()
+    try:
+        ev = load_evidence(folder)
+    except FileNotFoundError as exc:
+        print(f"secondop validate: {exc}", file=sys.stderr)
+        return 2
+    except EvidenceError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(one_line(ev))
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    try:
+        ev = load_evidence(args.path)
+    except EvidenceError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(report(ev))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="secondop",
+        description="Evidence on medical second opinions: data, statistics, reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"secondop {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check an evidence folder against its schema and rules")
+    p.add_argument("path", nargs="?", help="evidence folder (default: the shipped evidence/)")
+    p.set_defaults(func=_validate)
+
+    p = sub.add_parser("summary", help="print what the evidence holds")
+    p.add_argument("path", nargs="?", help="evidence folder (default: the shipped evidence/)")
+    p.set_defaults(func=_summary)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,160 @@
+"""The evidence's Frictionless Data Package descriptor, read into typed objects.
+
+``evidence/datapackage.json`` is the single statement of each table's columns, types, enums,
+keys and foreign keys. The loader and the validator both read it from here, so that the
+standard tools (``frictionless validate``) and this package check the same contract.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+DESCRIPTOR = "datapackage.json"
+TRUE_VALUES = frozenset({"true", "True", "TRUE", "1"})
+FALSE_VALUES = frozenset({"false", "False", "FALSE", "0"})
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a table: its Table Schema type and constraints."""
+
+    name: str
+    type: str
+    description: str = ""
+    required: bool = False
+    unique: bool = False
+    enum: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: re.Pattern[str] | None = None
+
+    def parse(self, text: str) -> Any:
+        """Convert a non-empty cell to a Python value; raise ValueError naming the expected type."""
+        if self.type == "string":
+            return text
+        if self.type == "integer":
+            if not _INTEGER.match(text):
+                raise ValueError("is not an integer")
+            return int(text)
+        if self.type == "number":
+            try:
+                value = float(text)
+            except ValueError:
+                raise ValueError("is not a number") from None
+            if value != value:  # NaN
+                raise ValueError("is not a number")
+            return value
+        if self.type == "boolean":
+            if text in TRUE_VALUES:
+                return True
+            if text in FALSE_VALUES:
+                return False
+            raise ValueError("is not a boolean (true or false)")
+        if self.type == "date":
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                raise ValueError("is not a date (YYYY-MM-DD)") from None
+        raise ValueError(f"has unsupported type {self.type!r}")
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """Values of ``fields`` must exist in ``resource``'s ``reference_fields``."""
+
+    fields: tuple[str, ...]
+    resource: str
+    reference_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One CSV table of the package."""
+
+    name: str
+    path: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    title: str = ""
+    description: str = ""
+    missing_values: frozenset[str] = frozenset({""})
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Package:
+    """The whole descriptor: resources in order."""
+
+    name: str
+    resources: tuple[Resource, ...]
+    raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    def resource(self, name: str) -> Resource:
+        for r in self.resources:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+
+def _as_tuple(value: str | list[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _field(spec: dict[str, Any]) -> Field:
+    c = spec.get("constraints", {})
+    pattern = c.get("pattern")
+    return Field(
+        name=spec["name"],
+        type=spec.get("type", "string"),
+        description=spec.get("description", ""),
+        required=bool(c.get("required", False)),
+        unique=bool(c.get("unique", False)),
+        enum=tuple(c["enum"]) if "enum" in c else None,
+        minimum=c.get("minimum"),
+        maximum=c.get("maximum"),
+        pattern=re.compile(pattern) if pattern else None,
+    )
+
+
+def read_package(folder: Path) -> Package:
+    """Read ``folder/datapackage.json``."""
+    raw = json.loads((folder / DESCRIPTOR).read_text(encoding="utf-8"))
+    resources = []
+    for r in raw["resources"]:
+        schema = r["schema"]
+        resources.append(
+            Resource(
+                name=r["name"],
+                path=r["path"],
+                title=r.get("title", ""),
+                description=r.get("description", ""),
+                fields=tuple(_field(f) for f in schema["fields"]),
+                primary_key=_as_tuple(schema.get("primaryKey", ())),
+                foreign_keys=tuple(
+                    ForeignKey(
+                        fields=_as_tuple(fk["fields"]),
+                        resource=fk["reference"]["resource"],
+                        reference_fields=_as_tuple(fk["reference"]["fields"]),
+                    )
+                    for fk in schema.get("foreignKeys", ())
+                ),
+                missing_values=frozenset(schema.get("missingValues", [""])),
+            )
+        )
+    return Package(name=raw.get("name", ""), resources=tuple(resources), raw=raw)
