@@ -1,0 +1,79 @@
+"""References from sources.csv: text, links, BibTeX and CSL-JSON."""
+
+from __future__ import annotations
+
+import json
+
+from secondop_stats.citations import reference_links, reference_text, to_bibtex, to_csl_json
+
+JOURNAL = {
+    "source_id": "meyer2015",
+    "kind": "journal",
+    "authors": "Meyer AND, Singh H, Graber ML",
+    "year": 2015,
+    "title": "Evaluation of Outcomes From a National Patient-initiated Second-opinion Program",
+    "publisher_or_journal": "Am J Med",
+    "citation": "128(10):1138.e25-1138.e33",
+    "doi": "10.1016/j.amjmed.2015.04.020",
+    "pmid": "",
+    "url": "https://www.amjmed.com/",
+    "confirmed": False,
+    "file": "",
+}
+ARTICLE = {
+    "source_id": "seed-004",
+    "kind": "article",
+    "authors": "",
+    "year": None,
+    "title": "The Art of Getting a Second Medical Opinion",
+    "publisher_or_journal": "AARP",
+    "file": "004_0203eff753117edf.txt",
+    "confirmed": True,
+    "doi": "",
+    "pmid": "",
+    "url": "",
+}
+
+
+def test_reference_text_names_authors_year_journal_and_doi() -> None:
+    text = reference_text(JOURNAL)
+    assert text.startswith("Meyer AND, Singh H, Graber ML (2015). Evaluation of Outcomes")
+    assert "Am J Med, 128(10):1138.e25-1138.e33." in text
+    assert "doi:10.1016/j.amjmed.2015.04.020" in text and "unconfirmed" in text
+
+
+def test_article_reference_names_its_file() -> None:
+    text = reference_text(ARTICLE)
+    assert text.startswith("AARP. The Art of Getting")
+    assert "004_0203eff753117edf.txt" in text
+
+
+def test_links() -> None:
+    assert reference_links({**JOURNAL, "pmid": "28374457"}) == {
+        "doi": "https://doi.org/10.1016/j.amjmed.2015.04.020",
+        "pubmed": "https://pubmed.ncbi.nlm.nih.gov/28374457/",
+        "url": "https://www.amjmed.com/",
+    }
+
+
+def test_bibtex_entries() -> None:
+    bib = to_bibtex([JOURNAL, ARTICLE])
+    assert bib.count("@") == 2
+    assert "@article{meyer2015," in bib
+    assert "author = {Meyer AND and Singh H and Graber ML}" in bib
+    assert "doi = {10.1016/j.amjmed.2015.04.020}" in bib
+    assert to_bibtex([{**ARTICLE, "title": "50% & more"}]).count(r"50\% \& more") == 1
+
+
+def test_csl_json_is_valid_json_with_ids() -> None:
+    items = json.loads(to_csl_json([JOURNAL, ARTICLE]))
+    assert [i["id"] for i in items] == ["meyer2015", "seed-004"]
+    assert items[0]["type"] == "article-journal" and items[0]["DOI"].startswith("10.1016")
+    assert items[0]["issued"] == {"date-parts": [[2015]]}
+    assert "issued" not in items[1]
+
+
+def test_exports_all_shipped_sources(evidence) -> None:
+    bib = to_bibtex(evidence.sources)
+    assert bib.count("\n@") + 1 == len(evidence.sources)
+    assert len(json.loads(to_csl_json(evidence.sources))) == len(evidence.sources)
