@@ -198,6 +198,8 @@ def out_of_pocket(
         if not first_two_differ:
             return refuse(third, "a third opinion is covered only if the first two differ")
         used.append(third)
+        if third.value not in REQUIRED:
+            caveats.append(f"third opinion: {third.value.replace('_', ' ')} be covered")
     rem = rules.get("remote_records_only_covered")
     if remote and rem is not None and rem.value in NOT_COVERED:
         return refuse(rem, "remote records-only opinions are usually not covered")

@@ -56,6 +56,9 @@ class Table:
         yield from zip(self.lines, self.rows, self.raw, strict=True)
 
     def violation(self, line: int | None, column: str | None, value: Any, rule: str) -> Violation:
+        """A violation at ``line``/``column``; the value is shown as written in the file."""
+        if value is not None and not isinstance(value, str) and line in self.lines and column:
+            value = self.raw[self.lines.index(line)].get(column, value)
         shown = None if value is None else str(value)
         return Violation(self.file, line, column, shown, rule)
 

@@ -31,7 +31,8 @@ def research() -> list[str]:
 
 def _with_source(evidence, table: str) -> pd.DataFrame:
     frame = getattr(evidence, table)
-    return frame.merge(evidence.sources[["source_id", "kind", "file"]], on="source_id")
+    sources = evidence.sources[["source_id", "kind", "file"]].rename(columns={"kind": "source_kind"})
+    return frame.merge(sources, on="source_id")
 
 
 def test_the_five_articles_are_sources(evidence, seeds) -> None:
@@ -43,9 +44,9 @@ def test_the_five_articles_are_sources(evidence, seeds) -> None:
 def test_article_quotes_occur_in_their_article(evidence, seeds, table, id_col, quote_col) -> None:
     frame = _with_source(evidence, table)
     verbatim = frame[frame["quote_origin"] == "source_text"]
-    assert (verbatim["kind"] == "article").all(), (
+    assert (verbatim["source_kind"] == "article").all(), (
         "source_text quotes must cite one of the five articles (the only texts held here): "
-        f"{list(verbatim.loc[verbatim['kind'] != 'article', id_col])}"
+        f"{list(verbatim.loc[verbatim['source_kind'] != 'article', id_col])}"
     )
     missing = [
         f"{row[id_col]} ({row['file']}): {row[quote_col]!r}"
@@ -65,7 +66,7 @@ def test_research_quotes_occur_in_the_notes(evidence, research, table, id_col, q
 
 def test_guidance_is_verbatim(evidence, seeds) -> None:
     frame = _with_source(evidence, "guidance")
-    assert (frame["kind"] == "article").all()
+    assert (frame["source_kind"] == "article").all()
     missing = [
         f"{row['guidance_id']}: {row['text']!r}"
         for _, row in frame.iterrows()
