@@ -199,7 +199,7 @@ def out_of_pocket(
             return refuse(third, "a third opinion is covered only if the first two differ")
         used.append(third)
         if third.value not in REQUIRED:
-            caveats.append(f"third opinion: {third.value.replace('_', ' ')} be covered")
+            caveats.append(f"third opinion covered: {third.value.replace('_', ' ')}")
     rem = rules.get("remote_records_only_covered")
     if remote and rem is not None and rem.value in NOT_COVERED:
         return refuse(rem, "remote records-only opinions are usually not covered")
