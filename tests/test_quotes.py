@@ -31,7 +31,9 @@ def research() -> list[str]:
 
 def _with_source(evidence, table: str) -> pd.DataFrame:
     frame = getattr(evidence, table)
-    sources = evidence.sources[["source_id", "kind", "file"]].rename(columns={"kind": "source_kind"})
+    sources = evidence.sources[["source_id", "kind", "file"]].rename(
+        columns={"kind": "source_kind"}
+    )
     return frame.merge(sources, on="source_id")
 
 

@@ -1,0 +1,145 @@
+"""Forest plot: returns an open Figure, readable from 3 to 60 rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
+
+from secondop_stats.plots import FONT_SIZE, OKABE_ITO, TITLE_SIZE, forest
+from secondop_stats.stats import pool_figures, pool_proportions
+from tests.stats_fixtures import figure_table, study_rows
+
+
+@pytest.fixture(autouse=True)
+def close_figures() -> Iterator[None]:
+    yield
+    plt.close("all")
+
+
+def random_table(k: int, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    totals = rng.integers(5, 8000, k)
+    events = rng.binomial(totals, 1 / (1 + np.exp(-rng.normal(-1, 0.8, k))))
+    return figure_table(study_rows(events, totals, seed=seed))
+
+
+def texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.texts]
+
+
+def test_returns_an_open_figure_from_a_table() -> None:
+    before = set(plt.get_fignums())
+    fig = forest(random_table(8))
+    assert isinstance(fig, Figure)
+    assert plt.fignum_exists(fig.number)  # not closed, not shown
+    assert set(plt.get_fignums()) - before == {fig.number}
+
+
+def test_labels_carry_year_and_n() -> None:
+    rows = study_rows([1412, 20, 33], [6791, 100, 120])
+    rows[0].update(label="Meyer", study_year=2015)
+    fig = forest(figure_table(rows))
+    assert "Meyer 2015 (n = 6,791)" in texts(fig)
+
+
+def test_summary_line_and_title() -> None:
+    table = random_table(6)
+    fig = forest(table)
+    result_line = next(t for t in texts(fig) if t.startswith("k = 6"))
+    assert "I² = " in result_line and "τ² = " in result_line
+    assert "prediction interval" in result_line
+    assert "Diagnosis changed · any · retrospective cohort" in texts(fig)
+    assert "Custom" in texts(forest(table, title="Custom"))
+
+
+def test_accepts_a_pooled_result() -> None:
+    result = pool_proportions([3, 9, 20], [10, 40, 50], labels=["A", "B", "C"])
+    fig = forest(result)
+    assert {"A", "B", "C"} <= set(texts(fig))
+    assert "31.4% [20.0, 45.7]" in texts(fig)
+
+
+def test_accepts_a_pool_figures_row_with_its_table() -> None:
+    rows = study_rows([10, 20, 30], [100, 100, 100]) + study_rows(
+        [5, 9, 11], [50, 60, 70], condition="cancer", seed=2
+    )
+    for i, row in enumerate(rows):
+        row["study_id"] = f"S{i}"
+    table = figure_table(rows)
+    pooled = pool_figures(table)
+    fig = forest(table, pooled.iloc[1])
+    pooled_text = next(t for t in texts(fig) if t.startswith(f"{100 * pooled.estimate[1]:.1f}%"))
+    assert pooled_text
+    assert sum(t.endswith(")") and "(n = " in t for t in texts(fig)) == 3
+    # matching on the shared columns works without figure_ids too
+    fig = forest(table, {"condition": "cancer"})
+    assert sum("(n = " in t for t in texts(fig)) == 3
+
+
+def test_single_study() -> None:
+    fig = forest(figure_table(study_rows([12], [80])))
+    assert any(t.startswith("k = 1") for t in texts(fig))
+
+
+def test_refuses_what_pool_figures_refuses() -> None:
+    rows = study_rows([10, 20], [100, 100])
+    rows[0]["evidence_type"] = "modelling"
+    with pytest.raises(ValueError, match="non-observed"):
+        forest(figure_table(rows))
+    assert forest(figure_table(rows), exclude_nonobserved=True)
+
+
+def test_colour_blind_safe_palette() -> None:
+    fig = forest(random_table(5))
+    ax = fig.axes[0]
+    palette = set(OKABE_ITO.values())
+    squares = ax.collections[1]
+    assert {to_hex(c).upper() for c in squares.get_facecolors()} <= palette
+    assert to_hex(ax.patches[0].get_facecolor()).upper() in palette
+
+
+@pytest.mark.parametrize("k", [3, 8, 40, 60])
+def test_readable_from_3_to_60_rows(k: int) -> None:
+    fig = forest(random_table(k, seed=k))
+    # height grows with the rows at a constant row height, so text size never shrinks
+    assert fig.get_figheight() == pytest.approx(0.95 + 0.95 + 0.27 * (k + 3))
+    assert {t.get_fontsize() for t in fig.texts} <= {FONT_SIZE, TITLE_SIZE}
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    shown = [t for t in fig.texts if t.get_text()]
+    boxes: list[Bbox] = [t.get_window_extent(renderer) for t in shown]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)
+    # every text stays on the canvas
+    canvas = fig.bbox
+    assert all(canvas.contains(b.x0, b.y0) and canvas.contains(b.x1, b.y1) for b in boxes)
+    # left labels end before the plot starts
+    plot_left = fig.axes[0].get_window_extent(renderer).x0
+    row_labels = [
+        box
+        for t, box in zip(shown, boxes, strict=True)
+        if t.get_va() == "center" and t.get_position()[0] < 0.1
+    ]
+    assert len(row_labels) == k + 3  # header, studies, pooled, prediction interval
+    assert all(box.x1 < plot_left for box in row_labels)
+
+
+def test_long_labels_are_shortened_but_keep_n() -> None:
+    rows = study_rows([10, 20, 30], [100, 200, 12345])
+    rows[2]["label"] = "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW et al."
+    rows[1]["label"] = "A very long consortium name for a multicentre registry"
+    fig = forest(figure_table(rows))
+    fig.canvas.draw()
+    plot_left = fig.axes[0].get_window_extent().x0
+    labels = [t for t in fig.texts if "(n = " in t.get_text()]
+    assert len(labels) == 3
+    assert labels[2].get_text().endswith("… (n = 12,345)")
+    assert all(t.get_window_extent().x1 < plot_left for t in labels)
