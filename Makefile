@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 reports: $(STAMP)
-	$(BIN)/secondop summary
+	$(BIN)/secondop reports
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ from . import __version__
 from .errors import EvidenceError
 from .evidence import load_evidence
 from .paths import evidence_dir
+from .reports.cli import add_report_commands
 from .summary import one_line, report
 
 
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("summary", help="print what the evidence holds")
     p.add_argument("path", nargs="?", help="evidence folder (default: the shipped evidence/)")
     p.set_defaults(func=_summary)
+    add_report_commands(sub)
     return parser
 
 

@@ -27,6 +27,10 @@ PLANS = (
     "self_pay",
 )
 NOT_COVERED = frozenset({"no", "usually_not"})
+# Remote opinions given from records alone, without the patient being seen (video visits see them).
+RECORDS_ONLY_MODALITIES = frozenset(
+    {"records_review", "physician_to_physician", "pathology_review"}
+)
 REQUIRED = frozenset({"yes", "usually"})
 
 
@@ -294,6 +298,11 @@ def cost_per_changed_decision(
 # --- providers side by side ----------------------------------------------------------------
 
 
+def is_records_only(remote: object, modality: object) -> bool:
+    """Whether a provider's opinion is remote and given from records alone (not a video visit)."""
+    return (not pd.isna(remote)) and bool(remote) and modality in RECORDS_ONLY_MODALITIES
+
+
 def provider_costs(
     plan: str = "self_pay",
     year: int | None = None,
@@ -332,7 +341,7 @@ def provider_costs(
         oop_low = oop_high = math.nan
         oop_rule = ""
         if not pd.isna(low):
-            remote = bool(p.remote) if not pd.isna(p.remote) else False
+            remote = is_records_only(p.remote, p.modality)
             kw = dict(
                 year=year,
                 deductible_met=deductible_met,

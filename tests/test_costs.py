@@ -203,3 +203,23 @@ def test_provider_costs_table(evidence) -> None:
     assert unpriced["out_of_pocket_low_usd"].isna().all()
     stanford = table[table["name"].str.contains("Stanford") & (table["price_low_usd"] == 700)]
     assert len(stanford) >= 1
+
+
+def test_video_visits_are_not_records_only(evidence) -> None:
+    """The remote records-only rule applies to records reviews, not to video visits."""
+    from secondop_stats.costs import is_records_only
+
+    assert is_records_only(True, "records_review")
+    assert not is_records_only(True, "video")
+    assert not is_records_only(False, "records_review")
+    assert not is_records_only(None, "records_review")
+    table = provider_costs("medicare_part_b", 2026, deductible_met=True, evidence=evidence)
+    video = table[(table["modality"] == "video") & table["price_low_usd"].gt(0)]
+    records = table[
+        (table["modality"] == "records_review")
+        & table["remote"].eq(True)
+        & table["price_low_usd"].gt(0)
+    ]
+    assert len(records) and (records["out_of_pocket_low_usd"] == records["price_low_usd"]).all()
+    if len(video):
+        assert (video["out_of_pocket_low_usd"] < video["price_low_usd"]).all()

@@ -1,0 +1,176 @@
+"""Build many reports in parallel, skipping those whose inputs have not changed.
+
+Each report runs in its own kernel; reports are spread over worker processes (at most one per
+core) that each keep their papermill and nbconvert set-up for every report they build, and the
+kernels share the results that depend only on the condition group (see :mod:`.cache`). A failing
+report is recorded and the others go on. The index page is written at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..evidence import Evidence
+from . import export
+from .build import (
+    CELL_TIMEOUT,
+    BuildResult,
+    build_report,
+    default_notebook,
+    kernel_environment,
+    report_inputs,
+)
+from .cache import CACHE_ENV
+from .index import write_index
+from .params import ReportParams, resolve, valid_values
+from .stamp import is_up_to_date
+
+#: Plans in the default set: the most common public plan, a common private one, and no insurance.
+DEFAULT_PLANS = ("medicare_part_b", "ppo", "self_pay")
+DEFAULT_AUDIENCE = "patients"
+
+
+def default_set(
+    evidence: Evidence,
+    *,
+    conditions: Sequence[str] | None = None,
+    plans: Sequence[str] | None = None,
+) -> list[ReportParams]:
+    """One report per condition group plus "all" (or ``conditions``), for each of ``plans``
+    (default :data:`DEFAULT_PLANS`), latest year, for patients. Raises ParameterError for an
+    unknown condition or plan."""
+    conditions = conditions or valid_values(evidence)["condition"]
+    return [
+        resolve(ReportParams(condition=c, plan=p, audience=DEFAULT_AUDIENCE), evidence)
+        for c in dict.fromkeys(conditions)
+        for p in dict.fromkeys(plans or DEFAULT_PLANS)
+    ]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report to build: everything a worker process needs, picklable."""
+
+    params: ReportParams
+    html: Path
+    data_hash: str
+    notebook: Path
+    evidence_dir: Path | None
+    timeout: float
+
+
+def run_job(job: Job) -> BuildResult:
+    """Build one report (in a worker process)."""
+    return build_report(
+        job.params,
+        job.html,
+        data_hash=job.data_hash,
+        notebook=job.notebook,
+        evidence_dir=job.evidence_dir,
+        timeout=job.timeout,
+    )
+
+
+def _init_worker() -> None:
+    """Set up the HTML exporter once per worker, before its first report."""
+    export.html_exporter()
+
+
+def worker_count(jobs: int | None, tasks: int) -> int:
+    """Requested workers, capped at the number of cores and of tasks (at least 1)."""
+    cores = os.cpu_count() or 1
+    wanted = cores if jobs is None or jobs < 1 else jobs
+    return max(1, min(wanted, cores, tasks))
+
+
+def run_batch(
+    reports: Sequence[ReportParams],
+    output_dir: Path,
+    *,
+    evidence: Evidence,
+    evidence_dir: Path | None = None,
+    notebook: Path | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    progress: bool | None = None,
+    timeout: float = CELL_TIMEOUT,
+) -> list[BuildResult]:
+    """Build ``reports`` (already validated) into ``output_dir`` and write ``index.html``.
+
+    Returns one result per report, in the order given. Reports whose manifest matches their
+    inputs are skipped unless ``force``. ``progress`` None shows the bar on a terminal only.
+    """
+    output_dir = Path(output_dir).resolve()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    notebook = Path(notebook or default_notebook()).resolve()
+    results: dict[int, BuildResult] = {}
+    todo: list[tuple[int, Job]] = []
+    for i, params in enumerate(reports):
+        html = output_dir / f"{params.slug}.html"
+        if not force and is_up_to_date(html, report_inputs(params, notebook, evidence.data_hash)):
+            results[i] = BuildResult(params, html, "skipped")
+            continue
+        job = Job(params, html, evidence.data_hash, notebook, evidence_dir, timeout)
+        todo.append((i, job))
+
+    todo = spread_by_condition(todo)
+    disable = True if not todo else (None if progress is None else not progress)
+    bar = tqdm(total=len(todo), desc="reports", unit="report", disable=disable)
+    with bar, tempfile.TemporaryDirectory(prefix="secondop-cache-") as cache:
+        _run(todo, results, bar, worker_count(jobs, len(todo)), Path(cache))
+    ordered = [results[i] for i in range(len(reports))]
+    write_index(ordered, output_dir, evidence=evidence)
+    return ordered
+
+
+def spread_by_condition(todo: list[tuple[int, Job]]) -> list[tuple[int, Job]]:
+    """Order jobs round-robin over condition groups: the first report of each group runs
+    before any group's second, so reports sharing a group's results seldom run at once."""
+    seen: dict[str, int] = {}
+    ranks = []
+    for _, job in todo:
+        ranks.append(seen.get(job.params.condition, 0))
+        seen[job.params.condition] = ranks[-1] + 1
+    order = sorted(range(len(todo)), key=lambda k: ranks[k])
+    return [todo[k] for k in order]
+
+
+def _run(
+    todo: list[tuple[int, Job]],
+    results: dict[int, BuildResult],
+    bar: tqdm,
+    workers: int,
+    cache: Path,
+) -> None:
+    """Build ``todo`` with ``workers`` processes, filling ``results``; kernels share ``cache``."""
+    with kernel_environment({CACHE_ENV: str(cache)}):
+        if workers == 1:
+            for i, job in todo:
+                results[i] = _tick(bar, run_job(job))
+        elif todo:
+            with ProcessPoolExecutor(
+                workers, mp_context=get_context("spawn"), initializer=_init_worker
+            ) as pool:
+                futures = {pool.submit(run_job, job): (i, job) for i, job in todo}
+                for future in as_completed(futures):
+                    i, job = futures[future]
+                    try:
+                        result = future.result()
+                    except Exception as exc:  # a worker died: record it, go on
+                        result = BuildResult(job.params, job.html, "failed", error=repr(exc))
+                    results[i] = _tick(bar, result)
+
+
+def _tick(bar: tqdm, result: BuildResult) -> BuildResult:
+    bar.update()
+    if not result.ok:
+        bar.write(f"failed: {result.html.name}: {result.error}")
+    return result

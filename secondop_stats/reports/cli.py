@@ -1,0 +1,200 @@
+"""The ``secondop report`` and ``secondop reports`` commands.
+
+:func:`add_report_commands` adds both to the main parser. Parameters are checked against the
+evidence before any kernel starts: an unknown value exits with status 2, lists the valid values
+and writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from ..costs import PLANS
+from ..errors import EvidenceError, ParameterError
+from ..evidence import Evidence, load_evidence
+from ..paths import reports_dir
+from .batch import DEFAULT_AUDIENCE, DEFAULT_PLANS, default_set, run_batch
+from .build import build_report
+from .params import ALL, AUDIENCES, GROUP_LABELS, ReportParams, resolve
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+_CONDITIONS = ", ".join(g for g in GROUP_LABELS if g != ALL)
+
+
+def _load(path: str | None, command: str) -> Evidence | int:
+    """The evidence (``--evidence``, else ``$SECONDOP_EVIDENCE``, else the shipped folder), or an
+    exit status after printing why it cannot be loaded."""
+    path = path or os.environ.get("SECONDOP_EVIDENCE") or None
+    try:
+        return load_evidence(Path(path) if path else None)
+    except FileNotFoundError as exc:
+        print(f"secondop {command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except EvidenceError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_FAILED
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """``secondop report``: validate, then build one report."""
+    evidence = _load(args.evidence, "report")
+    if isinstance(evidence, int):
+        return evidence
+    requested = ReportParams(
+        condition=args.condition,
+        plan=args.plan,
+        year=args.year,
+        providers=tuple(args.providers) if args.providers else None,
+        title=args.title,
+        audience=args.audience,
+    )
+    try:
+        params = resolve(requested, evidence)
+    except ParameterError as exc:
+        print(f"secondop report: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    html = Path(args.output) if args.output else reports_dir() / f"{params.slug}.html"
+    result = build_report(
+        params,
+        html,
+        data_hash=evidence.data_hash,
+        notebook=Path(args.notebook) if args.notebook else None,
+        evidence_dir=evidence.path,
+    )
+    if not result.ok:
+        print(f"secondop report: failed: {result.error}", file=sys.stderr)
+        if result.failed_notebook:
+            print(f"  executed notebook kept at {result.failed_notebook}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{result.html} ({result.seconds:.1f} s)")
+    return EXIT_OK
+
+
+def run_reports(args: argparse.Namespace) -> int:
+    """``secondop reports``: build the default set in parallel, then the index."""
+    evidence = _load(args.evidence, "reports")
+    if isinstance(evidence, int):
+        return evidence
+    try:
+        reports = default_set(evidence, conditions=args.conditions, plans=args.plans)
+    except ParameterError as exc:
+        print(f"secondop reports: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    folder = Path(args.output_dir) if args.output_dir else reports_dir()
+    start = time.perf_counter()
+    results = run_batch(
+        reports,
+        folder,
+        evidence=evidence,
+        evidence_dir=evidence.path,
+        notebook=Path(args.notebook) if args.notebook else None,
+        jobs=args.jobs,
+        force=args.force,
+    )
+    counts = {s: sum(r.status == s for r in results) for s in ("built", "skipped", "failed")}
+    print(
+        f"{len(results)} reports: {counts['built']} built, {counts['skipped']} up to date, "
+        f"{counts['failed']} failed in {time.perf_counter() - start:.1f} s; "
+        f"index: {folder.resolve() / 'index.html'}"
+    )
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        print(f"failed: {r.html.name}: {r.error}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--evidence",
+        metavar="DIR",
+        help="evidence folder (default: $SECONDOP_EVIDENCE, else the shipped evidence/)",
+    )
+    p.add_argument(
+        "--notebook",
+        metavar="FILE",
+        help="report template notebook (default: notebooks/report.ipynb)",
+    )
+
+
+def add_report_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``report`` and ``reports`` to the ``secondop`` command's subparsers."""
+    p = subparsers.add_parser(
+        "report",
+        help="build one report (HTML and executed notebook)",
+        description="Execute the report notebook for one set of parameters and export it to "
+        "self-contained HTML, keeping the executed notebook beside it. Parameters are checked "
+        "before anything runs; an unknown value is an error (exit 2) listing the valid ones.",
+    )
+    p.add_argument(
+        "--condition", default=ALL, help=f"condition group: {_CONDITIONS}, or {ALL} (default)"
+    )
+    p.add_argument(
+        "--plan",
+        default="medicare_part_b",
+        help=f"insurance plan: {', '.join(PLANS)} (default: medicare_part_b)",
+    )
+    p.add_argument(
+        "--year",
+        type=int,
+        help="year of evidence/part_b_deductible.csv for the patient's share (default: latest)",
+    )
+    p.add_argument(
+        "--providers",
+        nargs="+",
+        metavar="ID",
+        help="provider_ids to compare (default: every provider with a price)",
+    )
+    p.add_argument("--title", help="report title (default: made from condition, plan and year)")
+    p.add_argument(
+        "--audience",
+        default="patients",
+        help=f"who reads it: {', '.join(AUDIENCES)} (default: patients)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="HTML file to write (default: reports/<condition>-<plan>-<year>-<audience>.html)",
+    )
+    _add_common(p)
+    p.set_defaults(func=run_report)
+
+    plans = ", ".join(DEFAULT_PLANS)
+    p = subparsers.add_parser(
+        "reports",
+        help="build the default set of reports and an index, in parallel",
+        description=(
+            f"Build one report per condition group ({_CONDITIONS}) plus one for all "
+            f"conditions, for each of the plans {plans}: the most common public plan, a common "
+            "private plan and no insurance, each for the latest deductible year and for "
+            f"{DEFAULT_AUDIENCE}. Reports are built in parallel with an index.html linking "
+            "them. A report whose notebook, parameters, evidence data hash and package "
+            "(version and code) are unchanged since its last build is skipped. Exits 1 and "
+            "names the failures if any report fails; the others are still built."
+        ),
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="parallel workers (default and maximum: the number of cores)",
+    )
+    p.add_argument("--force", action="store_true", help="rebuild even the unchanged reports")
+    p.add_argument(
+        "--conditions",
+        nargs="+",
+        metavar="C",
+        help="build only these condition groups (or all) instead of every one",
+    )
+    p.add_argument("--plans", nargs="+", metavar="P", help=f"plans to build for (default: {plans})")
+    p.add_argument(
+        "--output-dir", metavar="DIR", help="folder for reports and index (default: reports/)"
+    )
+    _add_common(p)
+    p.set_defaults(func=run_reports)

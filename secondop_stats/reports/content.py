@@ -1,0 +1,701 @@
+"""The content of a report: tables, figures and HTML sections computed from the evidence.
+
+``notebooks/report.ipynb`` only calls these functions and displays what they return, so all the
+logic of a report (which figures are shown, what is pooled, what a patient pays, which checklist
+items and references appear) lives here where tests reach it. Each section has a function that
+returns data (a DataFrame or a Figure) and one that returns an escaped HTML fragment.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import __version__, costs
+from ..citations import reference_links, reference_text
+from ..evidence import Evidence, load_evidence
+from . import fragments as f
+from .cache import cached
+from .formatting import count, missing, money, money_range, pct, pct_interval, reported_percent
+from .params import ALL, GROUP_LABELS, PLAN_LABELS, ReportParams, resolve
+from .stamp import generated_at
+
+HEADLINE_METRICS = ("diagnosis_changed", "treatment_changed")
+FOREST_MIN_K = 2
+
+AUDIENCE_LABELS = {
+    "patients": "For patients and families",
+    "payers": "For payers and benefit managers",
+    "researchers": "For researchers",
+}
+AUDIENCE_INTRO = {
+    "patients": (
+        "This report gathers what published studies found when people asked another doctor to "
+        "review a diagnosis or a proposed treatment, what second-opinion services cost, what you "
+        "would pay under your insurance, and a checklist to prepare. Every number names its "
+        "source, listed at the end."
+    ),
+    "payers": (
+        "This report summarises how often an expert second opinion changes the diagnosis or the "
+        "treatment, what second-opinion services cost in today's dollars, the plan's coverage "
+        "rules and what members pay, and the expected spend per changed decision. Every number "
+        "names its source, listed at the end."
+    ),
+    "researchers": (
+        "This report lists the primary published figures on diagnostic and treatment changes "
+        "after a second opinion with Wilson intervals, random-effects pooled estimates (logit "
+        "scale, REML, as metafor) with heterogeneity, prices adjusted with CPI-U, and the "
+        "coverage rules applied. Every number names its source, listed at the end."
+    ),
+}
+GUIDANCE_KINDS = {
+    "seek_when": "When to seek a second opinion",
+    "consider_when": "When to consider one",
+    "less_necessary": "When it may be less necessary",
+    "talking_to_your_doctor": "Talking to your doctor about it",
+    "question_for_doctor": "Questions to ask the doctor",
+    "question_for_insurer": "Questions to ask the insurer",
+    "record_to_gather": "Records to gather",
+    "preparation": "Preparing for the appointment",
+    "where_to_find": "Where to find a second opinion",
+    "choosing_a_doctor": "Choosing the doctor",
+    "conflicting_opinions": "If the opinions differ",
+    "paying": "Paying for it",
+}
+AUDIENCE_GUIDANCE = {
+    "patients": tuple(GUIDANCE_KINDS),
+    "payers": ("seek_when", "consider_when", "less_necessary", "question_for_insurer", "paying"),
+    "researchers": ("seek_when", "consider_when", "less_necessary"),
+}
+#: Checklist groups shown expanded; the others are collapsed (plain HTML <details>, no script).
+GUIDANCE_OPEN = {
+    "patients": ("seek_when", "question_for_doctor", "record_to_gather"),
+    "payers": ("seek_when", "question_for_insurer"),
+    "researchers": ("seek_when",),
+}
+#: Kinds that only concern people with insurance.
+INSURED_ONLY = frozenset({"question_for_insurer"})
+ASPECT_LABELS = {
+    "second_opinion_covered": "Second opinion covered",
+    "third_opinion_if_differ": "Third opinion if the first two differ",
+    "referral_required": "Referral required",
+    "preauthorization_required": "Prior authorisation required",
+    "in_network_required": "In-network doctor required",
+    "out_of_network_covered": "Out-of-network opinion covered",
+    "remote_records_only_covered": "Remote records-only opinion covered",
+    "cost_sharing": "Cost sharing",
+    "coinsurance_pct": "Coinsurance",
+}
+MODALITY_LABELS = {
+    "records_review": "records review",
+    "video": "video visit",
+    "in_person": "in person",
+    "physician_to_physician": "doctor to doctor",
+    "pathology_review": "pathology review",
+    "online_lookup": "online look-up",
+}
+
+
+# --- citations -------------------------------------------------------------------------------
+
+
+class Citations:
+    """Numbers sources in the order a report first cites them: ``cite(id)`` → "[3]"."""
+
+    def __init__(self, sources: pd.DataFrame) -> None:
+        self._sources = sources.set_index("source_id", drop=False)
+        self._order: dict[str, int] = {}
+
+    def number(self, source_id: str) -> int:
+        if source_id not in self._order:
+            self._order[source_id] = len(self._order) + 1
+        return self._order[source_id]
+
+    def cite(self, *source_ids: str) -> str:
+        ids = [s for s in dict.fromkeys(source_ids) if isinstance(s, str) and s]
+        return "".join(f"[{self.number(s)}]" for s in ids)
+
+    def entries(self) -> list[tuple[int, pd.Series]]:
+        """(number, source row) for every cited source, in citation order."""
+        return [
+            (n, self._sources.loc[s]) for s, n in self._order.items() if s in self._sources.index
+        ]
+
+
+# --- the report context ----------------------------------------------------------------------
+
+
+@dataclass
+class ReportContext:
+    """One report's validated parameters, its evidence and its citation numbering."""
+
+    params: ReportParams
+    evidence: Evidence
+    citations: Citations = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.citations = Citations(self.evidence.sources)
+
+    @cached_property
+    def figure_table(self) -> pd.DataFrame:
+        return self.evidence.figure_table()
+
+    @property
+    def _shared_key(self) -> dict[str, str]:
+        """What the evidence sections depend on: the same for every plan and audience."""
+        return {"data_hash": self.evidence.data_hash, "condition": self.params.condition}
+
+    @cached_property
+    def key_figures(self) -> pd.DataFrame:
+        return cached(
+            "key-figures",
+            self._shared_key,
+            lambda: key_figures(self.figure_table, self.params.condition),
+        )
+
+    @cached_property
+    def pooled(self) -> pd.DataFrame:
+        return cached("pooled", self._shared_key, lambda: pooled_estimates(self.key_figures))
+
+    @cached_property
+    def forest_plots(self) -> list[tuple[str, bytes, int]]:
+        """(metric label, PNG bytes, width in pixels) per forest plot."""
+        return cached("forest-plots", self._shared_key, lambda: forest_pngs(self))
+
+    @cached_property
+    def providers(self) -> pd.DataFrame:
+        return provider_costs(self.evidence, self.params)
+
+
+def prepare(
+    condition: str = ALL,
+    plan: str = "medicare_part_b",
+    year: int | None = None,
+    providers: Sequence[str] | None = None,
+    title: str | None = None,
+    audience: str = "patients",
+    evidence_dir: str | os.PathLike[str] | None = None,
+) -> ReportContext:
+    """Load the evidence (``evidence_dir``, else ``$SECONDOP_EVIDENCE``, else the shipped one),
+    validate the parameters against it and return the context every section reads."""
+    folder = evidence_dir or os.environ.get("SECONDOP_EVIDENCE") or None
+    evidence = load_evidence(Path(folder) if folder else None)
+    params = ReportParams(
+        condition=condition,
+        plan=plan,
+        year=year,
+        providers=None if providers is None else tuple(providers),
+        title=title,
+        audience=audience,
+    )
+    return ReportContext(resolve(params, evidence), evidence)
+
+
+# --- evidence: key figures and pooled estimates ----------------------------------------------
+
+
+def key_figures(table: pd.DataFrame, condition: str) -> pd.DataFrame:
+    """Primary reports of observed studies for a condition group ("all": every group), with
+    Wilson intervals; sorted headline metrics first, then by metric and study year."""
+    from ..stats import add_intervals
+
+    rows = table[table["is_primary_report"] & table["evidence_type"].eq("observed")]
+    if condition != ALL:
+        rows = rows[rows["condition_group"].eq(condition)]
+    rows = add_intervals(rows)
+    order = {m: i for i, m in enumerate(HEADLINE_METRICS)}
+    rows = rows.assign(
+        _headline=rows["metric"].map(order).fillna(len(order)),
+        _year=rows["study_year"].astype("Float64").fillna(9999),
+    )
+    rows = rows.sort_values(["_headline", "metric_label", "_year", "label"], kind="stable")
+    return rows.drop(columns=["_headline", "_year"]).reset_index(drop=True)
+
+
+def pooled_estimates(figures: pd.DataFrame) -> pd.DataFrame:
+    """Random-effects pooled rate per metric: always the headline metrics, others with k ≥ 2.
+
+    Pools exactly the rows of :func:`key_figures` (non-poolable metrics are left out), with
+    :func:`secondop_stats.stats.pool_figures` (REML; one figure per study).
+    """
+    from ..stats import pool_figures
+
+    poolable = figures[figures["poolable"]]
+    if poolable.empty:
+        pooled = pd.DataFrame(columns=["metric", "k", "estimate"])
+    else:
+        pooled = pool_figures(poolable, by=("metric",), method="REML")
+    labels = dict(zip(figures["metric"], figures["metric_label"], strict=False))
+    have = set(pooled["metric"])
+    missing = [{"metric": m, "k": 0} for m in HEADLINE_METRICS if m not in have]
+    if missing:
+        pooled = pd.concat([pooled, pd.DataFrame(missing)], ignore_index=True)
+    keep = pooled["metric"].isin(HEADLINE_METRICS) | (pooled["k"] >= FOREST_MIN_K)
+    pooled = pooled[keep].copy()
+    pooled["metric_label"] = [
+        labels.get(m, str(m).replace("_", " ").capitalize()) for m in pooled["metric"]
+    ]
+    order = {m: i for i, m in enumerate(HEADLINE_METRICS)}
+    pooled["_o"] = pooled["metric"].map(order).fillna(len(order))
+    pooled = pooled.sort_values(["_o", "metric_label"], kind="stable").drop(columns="_o")
+    return pooled.reset_index(drop=True)
+
+
+def forest_pngs(ctx: ReportContext) -> list[tuple[str, bytes, int]]:
+    """(metric label, PNG bytes, width in pixels) of a forest plot for each pooled metric with
+    at least two studies."""
+    from matplotlib import pyplot as plt
+
+    from ..plots import forest
+
+    out = []
+    for row in ctx.pooled.to_dict("records"):
+        if row.get("k", 0) < FOREST_MIN_K:
+            continue
+        rows = ctx.key_figures[ctx.key_figures["metric"].eq(row["metric"])]
+        title = f"{row['metric_label']}: {GROUP_LABELS.get(ctx.params.condition, '')}"
+        fig = forest(rows, subgroup=row, title=title)
+        try:
+            out.append((row["metric_label"], f.png_bytes(fig), round(fig.get_figwidth() * 96)))
+        finally:
+            plt.close(fig)
+    return out
+
+
+# --- costs -----------------------------------------------------------------------------------
+
+
+def provider_costs(evidence: Evidence, params: ReportParams) -> pd.DataFrame:
+    """Providers with a price (or the chosen ones), with prices in the latest CPI year's dollars
+    and what a patient pays under the report's plan in the report's year."""
+    table = costs.provider_costs(plan=params.plan, year=params.year, evidence=evidence)
+    table = table[table["price_low_usd"].notna()]
+    if params.providers is not None:
+        table = table[table["provider_id"].isin(params.providers)]
+    table = table.sort_values(["price_low_usd", "name", "provider_id"], kind="stable")
+    out = table.reset_index(drop=True)
+    out.attrs.update(table.attrs)
+    return out
+
+
+def cost_per_change(ctx: ReportContext) -> pd.DataFrame:
+    """Expected spend per changed diagnosis or treatment at each provider's current price:
+    price / pooled rate, with the interval the rate's 95% CI implies."""
+    to_year = ctx.providers.attrs.get("to_year")
+    records = []
+    rates = {
+        r["metric"]: r
+        for r in ctx.pooled.to_dict("records")
+        if r["metric"] in HEADLINE_METRICS and not missing(r.get("estimate"))
+    }
+    for p in ctx.providers.to_dict("records"):
+        low, high = p.get(f"price_low_{to_year}_usd"), p.get(f"price_high_{to_year}_usd")
+        if missing(low):
+            continue
+        price = (low + high) / 2
+        for r in rates.values():
+            if not 0 < r["estimate"] <= 1:
+                continue
+            interval = None
+            if not (missing(r["ci_low"]) or missing(r["ci_high"])):
+                interval = (r["ci_low"], r["ci_high"])
+            c = costs.cost_per_changed_decision(price, r["estimate"], interval)
+            records.append(
+                {
+                    "provider": p["name"],
+                    "price": price,
+                    "outcome": r["metric_label"],
+                    "rate": r["estimate"],
+                    "estimate": c.estimate,
+                    "low": c.low,
+                    "high": c.high,
+                }
+            )
+    return pd.DataFrame.from_records(
+        records, columns=["provider", "price", "outcome", "rate", "estimate", "low", "high"]
+    )
+
+
+# --- HTML sections ---------------------------------------------------------------------------
+
+
+def header_html(ctx: ReportContext) -> str:
+    """Title, audience, what the report covers and the headline pooled rates."""
+    p = ctx.params
+    facts = [
+        ("Condition", GROUP_LABELS.get(p.condition, p.condition)),
+        ("Insurance", PLAN_LABELS.get(p.plan, p.plan)),
+        ("Year", str(p.year)),
+    ]
+    if p.providers is not None:
+        facts.append(("Providers", ", ".join(p.providers)))
+    parts = [
+        f'<h1 class="so-title">{f.esc(p.title)}</h1>',
+        f.paragraph(AUDIENCE_LABELS.get(p.audience, ""), "so-audience"),
+        f.definition_list(facts, "so-facts"),
+        f.paragraph(AUDIENCE_INTRO.get(p.audience, ""), "so-lead"),
+    ]
+    headline = headline_text(ctx)
+    if headline:
+        parts.append(f'<div class="so-headline">{f.esc(headline)}</div>')
+    return f.section(*parts, css_class="so-header")
+
+
+def headline_text(ctx: ReportContext) -> str:
+    """One sentence with the pooled diagnosis and treatment change rates, where available."""
+    bits = []
+    for row in ctx.pooled.to_dict("records"):
+        if row["metric"] not in HEADLINE_METRICS or missing(row.get("estimate")):
+            continue
+        what = "the diagnosis" if row["metric"] == "diagnosis_changed" else "the treatment"
+        studies = "1 study" if row["k"] == 1 else f"{row['k']} studies"
+        bits.append(
+            f"changed {what} in about {pct(row['estimate'], 0)} of cases "
+            f"(95% CI {pct_interval(row['ci_low'], row['ci_high'], 0)}; {studies}, "
+            f"{count(row['n_total'])} cases)"
+        )
+    if not bits:
+        return ""
+    group = GROUP_LABELS.get(ctx.params.condition, ctx.params.condition).lower()
+    where = "Across the studies" if ctx.params.condition == ALL else f"In {group}"
+    return f"{where}, a second opinion " + " and ".join(bits) + "."
+
+
+def key_figures_frame(ctx: ReportContext) -> pd.DataFrame:
+    """The key figures as displayed: one row per figure, text columns."""
+    rows = []
+    for r in ctx.key_figures.to_dict("records"):
+        n = r.get("denominator")
+        n = r.get("n") if missing(n) else n
+        row = {
+            "Study": r["label"],
+            "Outcome": r["metric_label"],
+            "Reported": reported_percent(r),
+            "n": count(n),
+            "95% CI": pct_interval(r["ci_low"], r["ci_high"]),
+            "Design": str(r["design"]).replace("_", " "),
+            "Condition": r["condition_label"],
+        }
+        if ctx.params.audience == "researchers":
+            row["Counts"] = (
+                f"{count(r['numerator'])} / {count(r['denominator'])}"
+                if not missing(r.get("numerator"))
+                else "—"
+            )
+            row["CI note"] = "" if missing(r["ci_reason"]) else str(r["ci_reason"])
+        row["Source"] = ctx.citations.cite(r["source_id"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def key_figures_html(ctx: ReportContext) -> str:
+    """The key figures table with a short explanation."""
+    group = GROUP_LABELS.get(ctx.params.condition, ctx.params.condition).lower()
+    return f.section(
+        f.heading("What studies found", 2, "key-figures"),
+        f.note(
+            "Figures as reported by each study's primary publication (observed cases only; "
+            "modelling results and company claims are left out). The 95% confidence interval "
+            "(Wilson) shows the uncertainty due to the study's size; where only a percent was "
+            "published, the count is reconstructed from it."
+        ),
+        f.table(
+            key_figures_frame(ctx),
+            empty=f"No primary published figures for {group} yet.",
+            min_widths={"95% CI": "7.5em", "Reported": "5em", "Counts": "6.5em"},
+        ),
+    )
+
+
+def pooled_frame(ctx: ReportContext) -> pd.DataFrame:
+    """The pooled estimates as displayed."""
+    rows = []
+    for r in ctx.pooled.to_dict("records"):
+        k = int(r.get("k") or 0)
+        row = {
+            "Outcome": r["metric_label"],
+            "Studies": k,
+            "Cases": count(r.get("n_total")) if k else "—",
+            "Pooled estimate": pct(r.get("estimate")) if k else "no data",
+            "95% CI": pct_interval(r.get("ci_low"), r.get("ci_high")) if k else "—",
+        }
+        if ctx.params.audience != "patients":
+            row["95% prediction interval"] = pct_interval(r.get("pi_low"), r.get("pi_high"))
+            row["I²"] = "—" if k < 2 or missing(r.get("i2")) else f"{r['i2']:.0f}%"
+        if ctx.params.audience == "researchers":
+            row["τ² (logit)"] = "—" if k < 2 or missing(r.get("tau2")) else f"{r['tau2']:.3g}"
+            row["Method"] = r.get("method") or "—"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def pooled_html(ctx: ReportContext) -> str:
+    """Pooled estimates table and a forest plot per outcome with at least two studies."""
+    parts = [
+        f.heading("Pooled estimates", 2, "pooled"),
+        f.note(
+            "Random-effects meta-analysis of the figures above (logit scale, REML), one figure "
+            "per study. Studies differ in who asked for the opinion, the setting and how a "
+            "change was judged, so the pooled rate is an average over different situations: "
+            "the prediction interval shows the range to expect in a new setting. With a single "
+            "study the estimate is that study's rate."
+        ),
+        f.table(
+            pooled_frame(ctx),
+            empty="Nothing to pool.",
+            min_widths={"95% CI": "7.5em", "95% prediction interval": "7.5em"},
+        ),
+    ]
+    for label, png, width in ctx.forest_plots:
+        parts.append(
+            f.image(
+                png,
+                alt=f"Forest plot: {label}, each study's rate with its 95% interval and the "
+                "pooled estimate",
+                caption=f"{label}: each study's rate (square, sized by weight) with its "
+                "95% interval; the diamond is the pooled estimate, the orange bar the "
+                "95% prediction interval.",
+                width_px=width,
+            )
+        )
+    return f.section(*parts)
+
+
+def provider_frame(ctx: ReportContext) -> pd.DataFrame:
+    """The provider comparison as displayed."""
+    table = ctx.providers
+    to_year = table.attrs.get("to_year")
+    plan = PLAN_LABELS.get(ctx.params.plan, ctx.params.plan)
+    rows = []
+    for p in table.to_dict("records"):
+        modality = MODALITY_LABELS.get(str(p["modality"]), str(p["modality"]))
+        year = "" if missing(p["price_year"]) else f" ({int(p['price_year'])})"
+        oop = money_range(p["out_of_pocket_low_usd"], p["out_of_pocket_high_usd"])
+        days_low, days_high = p["turnaround_days_low"], p["turnaround_days_high"]
+        days = "—"
+        if not missing(days_low):
+            days = (
+                f"{days_low:g}"
+                if missing(days_high) or days_low == days_high
+                else f"{days_low:g}–{days_high:g}"
+            )
+        rows.append(
+            {
+                "Provider": f"{p['name']} — {p['program']}" if p["program"] else p["name"],
+                "How": modality + (", remote" if p["remote"] is True else ""),
+                "Price quoted": money_range(p["price_low_usd"], p["price_high_usd"]) + year,
+                f"Price in {to_year} dollars": (
+                    "$0"
+                    if p["price_high_usd"] == 0
+                    else money_range(p[f"price_low_{to_year}_usd"], p[f"price_high_{to_year}_usd"])
+                ),
+                f"Patient pays ({plan})": oop if oop != "—" else "depends on the plan",
+                "Why": p["out_of_pocket_rule"] or p["note"] or "",
+                "Days": days,
+                "Source": ctx.citations.cite(p["source_id"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def costs_html(ctx: ReportContext) -> str:
+    """Provider prices, the patient's share under the plan, and (for payers and researchers)
+    the expected spend per changed decision."""
+    p = ctx.params
+    to_year = ctx.providers.attrs.get("to_year")
+    plan = PLAN_LABELS.get(p.plan, p.plan)
+    parts = [
+        f.heading("What second opinions cost", 2, "costs"),
+        f.note(
+            f"Prices as published, and adjusted to {to_year} dollars with the CPI-U annual "
+            f"average. The patient's share is computed for {plan} in {p.year} on the quoted "
+            "price, before any deductible already met, for an in-network opinion with a "
+            "referral, with the rule applied. A price whose year is not "
+            "known cannot be adjusted (—)."
+        ),
+    ]
+    shown = provider_frame(ctx)
+    rules = shown["Why"].unique() if len(shown) else ()
+    if len(rules) == 1:
+        parts.append(f.paragraph(f"Rule applied to every provider under {plan}: {rules[0]}."))
+        shown = shown.drop(columns="Why")
+    parts.append(
+        f.table(shown, empty="No provider with a published price.", min_widths={"Days": "3.5em"})
+    )
+    if p.audience in ("payers", "researchers"):
+        per = cost_per_change(ctx)
+        shown = pd.DataFrame(
+            {
+                "Provider": per["provider"],
+                f"Price ({to_year} $, mid-range)": per["price"].map(money),
+                "Outcome": per["outcome"],
+                "Pooled rate": per["rate"].map(pct),
+                "Spend per changed decision": per["estimate"].map(money),
+                "95% range": [
+                    f"{money(lo)}–{money(hi) if math.isfinite(hi) else 'unbounded'}"
+                    for lo, hi in zip(per["low"], per["high"], strict=True)
+                ],
+            }
+        )
+        parts += [
+            f.heading("Spend per changed decision", 3, "cost-per-change"),
+            f.note(
+                "Price divided by the pooled rate at which a second opinion changes the "
+                "diagnosis or the treatment: what a payer spends, on average, for each changed "
+                "decision. It says nothing about whether the change was right."
+            ),
+            f.table(shown, empty="No pooled rate or price to combine."),
+        ]
+    return f.section(*parts)
+
+
+def coverage_frame(ctx: ReportContext) -> pd.DataFrame:
+    """The plan's primary coverage rules as displayed."""
+    rules = costs.coverage_rules(ctx.params.plan, ctx.evidence)
+    rows = []
+    for aspect in ASPECT_LABELS:
+        rule = rules.get(aspect)
+        if rule is None:
+            continue
+        value = rule.value.replace("_", " ")
+        if rule.amount is not None:
+            value = (
+                f"{rule.amount:g}%" if aspect == "coinsurance_pct" else f"{value} ({rule.amount:g})"
+            )
+        rows.append(
+            {
+                "Rule": ASPECT_LABELS[aspect],
+                "Value": value,
+                "As stated": rule.quote,
+                "Source": ctx.citations.cite(rule.source_id),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def coverage_html(ctx: ReportContext) -> str:
+    """The coverage rules the cost figures apply, quoted from their sources."""
+    plan = PLAN_LABELS.get(ctx.params.plan, ctx.params.plan)
+    parts = [
+        f.heading(f"Coverage rules: {plan}", 2, "coverage"),
+        f.table(coverage_frame(ctx), empty="No coverage rule recorded for this plan."),
+    ]
+    if ctx.params.plan == "medicare_part_b":
+        table = ctx.evidence.part_b_deductible
+        row = table[table["year"] == ctx.params.year].iloc[0]
+        parts.append(
+            f.note(
+                f"Medicare Part B deductible in {ctx.params.year}: {money(row['amount_usd'])}, "
+                f"then {row['coinsurance_pct']:g}% coinsurance "
+                f"{ctx.citations.cite(row['source_id'])}."
+            )
+        )
+    return f.section(*parts)
+
+
+def checklist(ctx: ReportContext) -> pd.DataFrame:
+    """Guidance items for the report's audience (and plan: no insurer questions without
+    insurance), in checklist order."""
+    kinds = AUDIENCE_GUIDANCE.get(ctx.params.audience, tuple(GUIDANCE_KINDS))
+    if ctx.params.plan == "self_pay":
+        kinds = tuple(k for k in kinds if k not in INSURED_ONLY)
+    g = ctx.evidence.guidance
+    g = g[g["kind"].isin(kinds)]
+    order = {k: i for i, k in enumerate(kinds)}
+    return (
+        g.assign(_o=g["kind"].map(order))
+        .sort_values(["_o", "guidance_id"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+
+
+def checklist_html(ctx: ReportContext) -> str:
+    """The checklist, grouped by kind (the audience's main groups expanded, the rest collapsed
+    in plain HTML ``<details>``), each item with its source."""
+    items = checklist(ctx)
+    expanded = GUIDANCE_OPEN.get(ctx.params.audience, ())
+    parts = [
+        f.heading("Checklist", 2, "checklist"),
+        f.note("Advice quoted from the source articles; open a group to see its items."),
+    ]
+    if items.empty:
+        parts.append(f.note("No guidance recorded yet."))
+    for kind, group in items.groupby("kind", sort=False):
+        lines = [
+            f"{t} {ctx.citations.cite(s)}"
+            for t, s in zip(group["text"], group["source_id"], strict=True)
+        ]
+        label = f"{GUIDANCE_KINDS.get(str(kind), str(kind))} ({len(lines)})"
+        parts.append(
+            f.details(label, f.bullet_list(lines, "so-checklist"), is_open=kind in expanded)
+        )
+    return f.section(*parts)
+
+
+def references_html(ctx: ReportContext) -> str:
+    """Numbered references, in citation order, with DOI, PubMed and web links."""
+    entries = ctx.citations.entries()
+    items = []
+    for number, row in entries:
+        found = reference_links(row)
+        labels = {"doi": f"doi:{row.get('doi')}", "pubmed": "PubMed", "url": "Web page"}
+        links = f.links([(labels[k], v) for k, v in found.items()])
+        link_html = f' <span class="so-links">{links}</span>' if links else ""
+        items.append(
+            f'<li value="{number}" id="ref-{number}">{f.esc(reference_text(row))}{link_html}</li>'
+        )
+    body = f'<ol class="so-references">{"".join(items)}</ol>' if items else f.note("None.")
+    return f.section(f.heading("References", 2, "references"), body)
+
+
+def stamp(ctx: ReportContext) -> dict[str, Any]:
+    """What this report was built from: version, data hash, parameters, generation time."""
+    return {
+        "version": __version__,
+        "data_hash": ctx.evidence.data_hash,
+        "parameters": ctx.params.as_dict(),
+        "generated": generated_at(),
+    }
+
+
+def stamp_html(ctx: ReportContext) -> str:
+    """The reproducibility stamp. The generation time is alone on its own line, so that two
+    builds of the same inputs differ only there."""
+    s = stamp(ctx)
+    params = json.dumps(s["parameters"], sort_keys=True, ensure_ascii=False)
+    return (
+        '<footer class="so-stamp">'
+        + f.heading("Reproducibility", 2, "stamp")
+        + f.definition_list(
+            [
+                ("secondop version", s["version"]),
+                ("Evidence data hash (SHA-256)", s["data_hash"]),
+                ("Parameters", params),
+            ]
+        )
+        + f'\n<p class="so-generated">Generated {f.esc(s["generated"])}</p>\n'
+        + f.note(
+            "Rebuild with: secondop report "
+            + " ".join(_cli_args(ctx.params))
+            + " (same version and data hash give the same report)."
+        )
+        + "</footer>"
+    )
+
+
+def _cli_args(p: ReportParams) -> list[str]:
+    args = [f"--condition {p.condition}", f"--plan {p.plan}", f"--year {p.year}"]
+    if p.providers is not None:
+        args.append("--providers " + " ".join(p.providers))
+    args.append(f"--audience {p.audience}")
+    args.append("--title " + json.dumps(p.title, ensure_ascii=False))
+    return args

@@ -1,0 +1,104 @@
+"""The index page of a batch: every report with its parameters, its status and a link.
+
+A static page (no script) beside the reports; failed reports are listed with their error and
+no link, so that a reader never follows a link to a stale or missing report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import __version__
+from ..evidence import Evidence
+from .build import BuildResult
+from .files import write_atomic
+from .fragments import esc
+from .params import GROUP_LABELS, PLAN_LABELS
+from .stamp import generated_at, read_manifest
+
+INDEX_NAME = "index.html"
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2933;
+  max-width: 1100px; margin: 0 auto; padding: 1.5em; line-height: 1.5; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; }
+p.lead { color: #52606d; margin-top: 0; }
+table { border-collapse: collapse; width: 100%; font-size: 0.92em; }
+th { background: #f0f4f8; text-align: left; border-bottom: 2px solid #bcccdc; padding: 6px 8px; }
+td { border-bottom: 1px solid #e4e7eb; padding: 5px 8px; vertical-align: top; }
+td.failed { color: #8d2b0b; }
+.muted { color: #616e7c; font-size: 0.9em; }
+footer { margin-top: 2em; color: #52606d; font-size: 0.9em; }
+"""
+
+_STATUS = {"built": "built now", "skipped": "up to date", "failed": "FAILED"}
+
+
+def _row(result: BuildResult, folder: Path) -> str:
+    p = result.params
+    condition = GROUP_LABELS.get(p.condition, p.condition)
+    plan = PLAN_LABELS.get(p.plan, p.plan)
+    providers = "all priced" if p.providers is None else ", ".join(p.providers)
+    if result.ok:
+        rel = result.html.relative_to(folder) if result.html.is_relative_to(folder) else result.html
+        nb = rel.with_suffix(".ipynb")
+        manifest = read_manifest(result.html) or {}
+        built = manifest.get("generated", "")
+        title = (
+            f'<a href="{esc(rel.as_posix())}">{esc(p.title)}</a>'
+            f' <span class="muted">(<a href="{esc(nb.as_posix())}">notebook</a>)</span>'
+        )
+        status = f"{esc(_STATUS.get(result.status, result.status))}"
+        if built:
+            status += f'<br><span class="muted">{esc(built)}</span>'
+        cls = ""
+    else:
+        title = esc(p.title)
+        status = f"{_STATUS['failed']}: {esc(result.error or 'unknown error')}"
+        cls = ' class="failed"'
+    cells = [title, esc(condition), esc(plan), esc(p.year), esc(p.audience), esc(providers)]
+    body = "".join(f"<td>{c}</td>" for c in cells)
+    return f"<tr>{body}<td{cls}>{status}</td></tr>"
+
+
+def index_html(results: Sequence[BuildResult], folder: Path, *, evidence: Evidence) -> str:
+    """The index page for ``results`` whose reports live in ``folder``."""
+    failed = [r for r in results if not r.ok]
+    summary = f"{len(results)} reports"
+    if failed:
+        summary += f", {len(failed)} failed"
+    rows = "\n".join(_row(r, folder) for r in results)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>Second-opinion evidence reports</title>
+<style>{_STYLE}</style>
+</head>
+<body>
+<h1>Second-opinion evidence reports</h1>
+<p class="lead">How often a second opinion changes the diagnosis or the treatment, what it costs
+and what a patient pays, by condition and insurance. {esc(summary)}.</p>
+<table>
+<thead><tr><th>Report</th><th>Condition</th><th>Insurance</th><th>Year</th><th>Audience</th>
+<th>Providers</th><th>Status</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+<footer>
+<p>secondop {esc(__version__)} · evidence data hash {esc(evidence.data_hash)}</p>
+<p class="generated">Index generated {esc(generated_at())}</p>
+</footer>
+</body>
+</html>
+"""
+
+
+def write_index(results: Sequence[BuildResult], folder: Path, *, evidence: Evidence) -> Path:
+    """Write ``folder/index.html`` atomically and return its path."""
+    path = Path(folder) / INDEX_NAME
+    write_atomic(path, index_html(results, Path(folder), evidence=evidence).encode("utf-8"))
+    return path
