@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
+from .apps.serve import add_serve_command
 from .errors import EvidenceError
 from .evidence import load_evidence
 from .paths import evidence_dir
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", help="evidence folder (default: the shipped evidence/)")
     p.set_defaults(func=_summary)
     add_report_commands(sub)
+    add_serve_command(sub)
     return parser
 
 

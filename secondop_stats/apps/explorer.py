@@ -1,0 +1,376 @@
+"""Evidence explorer: filter the reported figures, see them in a table and a forest plot with
+pooled estimates per subgroup, read any figure's provenance, and export the selection.
+
+``build_explorer()`` returns an :class:`EvidenceExplorer`; display its ``.widget``. Its state
+(``selection``, ``pool``, ``selected_figure``, ``exports``) follows the widgets, so tests and
+notebooks can set a widget's value and read the result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+import pandas as pd
+
+from ..evidence import Evidence
+from .data import SOURCE_CLASSES, AppData, app_data
+from .exports import ExportFile, ReferenceExporter, export_files, export_links
+from .filters import ALL, Filters, apply_filters, condition_options
+from .forest import ForestCanvas, forest_rows
+from .html import STYLE, Safe, html_table, interval, percent, tag
+from .pooling import PoolCache, PoolOutcome
+from .provenance import provenance_card
+
+#: Subgroups the pooled estimate can be split by (a column of the figure table, or none).
+POOL_BY: dict[str, str] = {
+    "condition_group": "Condition group",
+    "condition": "Condition",
+    "design": "Study design",
+    "": "No subgroups",
+}
+
+_TABLE_COLUMNS = {
+    "Study": "label",
+    "Metric": "metric_label",
+    "Condition": "condition_label",
+    "Year": "year",
+    "n": lambda r: "" if pd.isna(r["n_used"]) else f"{int(r['n_used']):,}",
+    "Reported": "percent_text",
+    "95% interval": "interval_text",
+    "Source": lambda r: SOURCE_CLASSES.get(r["source_class"], r["source_class"]),
+    "Figure": lambda r: tag("code", r["figure_id"]),
+}
+_WIDE = {"description_width": "110px"}
+
+
+class EvidenceExplorer:
+    """The explorer's widgets, its current state and its root container ``widget``."""
+
+    def __init__(self, data: AppData) -> None:
+        self.data = data
+        figures = data.figures
+        self._pools = PoolCache()
+        self._canvas = ForestCanvas()
+        self._references = ReferenceExporter(data.evidence.sources)
+        self._updating = False
+
+        metrics = figures.groupby("metric").size()
+        by_label = sorted(
+            ((f"{data.label('metric', m)} ({n})", m) for m, n in metrics.items()),
+            key=lambda o: o[0],
+        )
+        metric_options = [("All metrics", ALL), *by_label]
+        self.metric = w.Dropdown(
+            options=metric_options,
+            value=ALL,
+            description="Metric",
+            style=_WIDE,
+            layout=w.Layout(width="420px"),
+        )
+        self.condition = w.Dropdown(
+            options=condition_options(
+                data.evidence.conditions,
+                figures["condition"].unique(),
+                lambda g: data.label("condition_group", g),
+            ),
+            value=ALL,
+            description="Condition",
+            style=_WIDE,
+            layout=w.Layout(width="420px"),
+        )
+        designs = sorted(figures["design"].dropna().unique(), key=lambda d: data.label("design", d))
+        self.design = w.Dropdown(
+            options=[("All designs", ALL)] + [(data.label("design", d), d) for d in designs],
+            value=ALL,
+            description="Study design",
+            style=_WIDE,
+            layout=w.Layout(width="420px"),
+        )
+        years = figures["year"].dropna()
+        first, last = int(years.min()), int(years.max())
+        self.years = w.IntRangeSlider(
+            value=(first, last),
+            min=first,
+            max=last,
+            step=1,
+            description="Years",
+            continuous_update=False,
+            style=_WIDE,
+            layout=w.Layout(width="420px"),
+        )
+        present = set(figures["source_class"])
+        self.source_classes = {
+            key: w.Checkbox(
+                value=True,
+                description=label,
+                indent=False,
+                layout=w.Layout(width="auto", margin="0 12px 0 0"),
+            )
+            for key, label in SOURCE_CLASSES.items()
+            if key in present
+        }
+        self.primary_only = w.Checkbox(
+            value=False,
+            description="Primary publications only",
+            indent=False,
+            layout=w.Layout(width="auto"),
+        )
+        self.pool_by = w.Dropdown(
+            options=[(v, k) for k, v in POOL_BY.items()],
+            value="condition_group",
+            description="Pool by",
+            style=_WIDE,
+            layout=w.Layout(width="420px"),
+        )
+        self.observed_only = w.Checkbox(
+            value=True,
+            description="Pool observed studies only",
+            indent=False,
+            layout=w.Layout(width="auto"),
+        )
+        self.figure = w.Select(
+            options=[], rows=9, description="Figure", style=_WIDE, layout=w.Layout(width="100%")
+        )
+
+        self.status = w.HTML()
+        self.table_view = w.HTML(layout=w.Layout(width="100%"))
+        self.plot = w.Image(format="svg+xml", layout=w.Layout(width="100%", max_width="1000px"))
+        self.pool_view = w.HTML()
+        self.provenance = w.HTML(layout=w.Layout(width="100%"))
+        self.downloads = w.HTML()
+        self.metric.add_class("so-explorer-metric")
+        self.condition.add_class("so-explorer-condition")
+        self.figure.add_class("so-explorer-figure")
+        for view, name in (
+            (self.table_view, "table"),
+            (self.plot, "plot"),
+            (self.status, "status"),
+            (self.provenance, "provenance"),
+            (self.pool_view, "pooling"),
+            (self.downloads, "downloads"),
+        ):
+            view.add_class(f"so-explorer-{name}")
+
+        self.selection: pd.DataFrame = figures.iloc[0:0]
+        self.rows: list[dict] = []
+        self.pool = PoolOutcome(None, "")
+        self.selected_figure: str | None = None
+        self.exports: dict[str, ExportFile] = {}
+        self.svg: bytes = b""
+
+        self.widget = self._layout()
+        self.widget.add_class("so-app")
+        filters = [
+            self.metric,
+            self.condition,
+            self.design,
+            self.years,
+            self.primary_only,
+            *self.source_classes.values(),
+        ]
+        for control in filters:
+            control.observe(self._on_filter, names="value")
+        for control in (self.pool_by, self.observed_only):
+            control.observe(self._on_pooling, names="value")
+        self.figure.observe(self._on_figure, names="value")
+        self.update()
+
+    # --- layout ------------------------------------------------------------------------
+
+    def _layout(self) -> w.VBox:
+        header = w.HTML(
+            STYLE + "<h2>How often does a second opinion change the diagnosis or treatment?</h2>"
+            "<p class='so-lead'>Every published figure in the evidence, with its study, sample "
+            "size and source. Filter the figures, compare them in the forest plot (pooled "
+            "estimates appear when one metric is selected), and open any figure to read the "
+            "quote it comes from.</p>"
+        )
+        kinds = w.HBox(
+            [
+                w.Label("Kind of source:", layout=w.Layout(width="110px")),
+                *self.source_classes.values(),
+                self.primary_only,
+            ],
+            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        filters = w.VBox(
+            [
+                w.HBox([self.metric, self.condition], layout=w.Layout(flex_flow="row wrap")),
+                w.HBox([self.design, self.years], layout=w.Layout(flex_flow="row wrap")),
+                kinds,
+            ]
+        )
+        pooling = w.HBox(
+            [self.pool_by, self.observed_only],
+            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        table_box = w.Box(
+            [self.table_view], layout=w.Layout(max_height="420px", overflow="auto", width="100%")
+        )
+        return w.VBox(
+            [
+                header,
+                filters,
+                self.status,
+                w.HTML("<h3>Matching figures</h3>"),
+                table_box,
+                w.HTML("<h3>Forest plot</h3>"),
+                pooling,
+                self.pool_view,
+                self.plot,
+                w.HTML("<h3>Where a figure comes from</h3>"),
+                self.figure,
+                self.provenance,
+                w.HTML("<h3>Download the selection</h3>"),
+                self.downloads,
+            ]
+        )
+
+    # --- state -------------------------------------------------------------------------
+
+    def filters(self) -> Filters:
+        """The current filter settings as a :class:`Filters` value."""
+        first, last = self.years.value
+        return Filters(
+            metric=self.metric.value,
+            condition=self.condition.value,
+            design=self.design.value,
+            years=(first, last),
+            full_years=(first, last) == (self.years.min, self.years.max),
+            source_classes=frozenset(k for k, box in self.source_classes.items() if box.value),
+            primary_only=self.primary_only.value,
+        )
+
+    @property
+    def pool_columns(self) -> tuple[str, ...]:
+        """Columns the pooled estimate is split by."""
+        return (self.pool_by.value,) if self.pool_by.value else ()
+
+    def update(self) -> None:
+        """Recompute everything from the widgets: selection, table, pooling, plot, exports."""
+        self.selection = apply_filters(self.data.figures, self.filters())
+        self.rows = self.data.rows(self.selection)
+        self._render_status()
+        self.table_view.value = html_table(
+            self.rows,
+            _TABLE_COLUMNS,
+            numeric=("n", "Reported", "95% interval", "Year"),
+            empty="No figure matches these filters.",
+            table_id="so-figures",
+        )
+        self._update_pooling()
+        self._update_figure_choices()
+        self.exports = export_files(self.rows, self._references)
+        self.downloads.value = export_links(self.exports)
+
+    def _render_status(self) -> None:
+        sel = self.selection
+        studies = sel["study_id"].nunique()
+        self.status.value = tag(
+            "p",
+            f"{len(sel)} of {len(self.data.figures)} figures match, from {studies} "
+            f"{'study' if studies == 1 else 'studies'}.",
+            class_="so-status",
+        )
+
+    def _update_pooling(self) -> None:
+        by = self.pool_columns
+        self.pool = self._pools.pool(self.selection, by, self.observed_only.value)
+        self.pool_view.value = self._pool_html(self.pool)
+        # Several metrics cannot be pooled together: then the plot groups figures by metric.
+        groups = ("metric",) if self.selection["metric"].nunique() > 1 else by
+        rows = forest_rows(
+            self.rows,
+            self.pool.records,
+            groups,
+            group_label=lambda v: self.data.label(groups[0], v) if groups else str(v),
+        )
+        title = self._plot_title()
+        message = "No figure matches these filters." if self.selection.empty else ""
+        self.svg = self._canvas.draw(rows, title=title, message=message)
+        self.plot.value = self.svg
+
+    def _plot_title(self) -> str:
+        metrics = self.selection["metric"].unique()
+        if len(metrics) == 1:
+            return self.data.label("metric", metrics[0])
+        return f"{len(metrics)} metrics (pooling needs one)" if len(metrics) else ""
+
+    def _pool_html(self, outcome: PoolOutcome) -> Safe:
+        if not outcome.pooled:
+            return tag("div", f"Not pooled: {outcome.message}.", class_="so-warn")
+        assert outcome.table is not None
+        by = outcome.by
+        items = []
+        for r in outcome.records:
+            if pd.isna(r["estimate"]):
+                continue
+            name = self.data.label(by[0], r[by[0]]) if by else "All selected studies"
+            text = (
+                f"{name}: {percent(r['estimate'])} (95% CI {interval(r['ci_low'], r['ci_high'])})"
+            )
+            if r["k"] > 1:
+                text += (
+                    f", prediction interval {interval(r['pi_low'], r['pi_high'])}, "
+                    f"I² {r['i2']:.0f}%, {r['k']} studies, {r['n_total']:,} cases"
+                )
+            else:
+                text += f", a single study ({r['n_total']:,} cases): nothing pooled"
+            items.append(tag("li", text))
+        notes = "; ".join(outcome.notes)
+        return Safe(
+            '<div class="so-ok"><b>Pooled estimates</b> (random effects, REML, logit scale)'
+            f"<ul>{''.join(items)}</ul>"
+            + (tag("span", notes.capitalize() + ".", class_="so-note") if notes else "")
+            + "</div>"
+        )
+
+    def _update_figure_choices(self) -> None:
+        options = [
+            (
+                f"{r['label']} — {r['metric_label']} {r['percent_text']} · {r['figure_id']}",
+                r["figure_id"],
+            )
+            for r in self.rows
+        ]
+        current = self.figure.value
+        self._updating = True
+        try:
+            self.figure.options = options
+            ids = [v for _, v in options]
+            self.figure.value = current if current in ids else (ids[0] if ids else None)
+        finally:
+            self._updating = False
+        self._show_figure(self.figure.value)
+
+    def _show_figure(self, figure_id: str | None) -> None:
+        self.selected_figure = figure_id
+        row = self.figure_row(figure_id)
+        self.provenance.value = provenance_card(row, self.data.sources)
+
+    def figure_row(self, figure_id: str | None) -> dict[str, Any] | None:
+        """The prepared row of one figure, or None."""
+        if figure_id is None:
+            return None
+        return self.data.by_id.get(figure_id)
+
+    # --- observers ---------------------------------------------------------------------
+
+    def _on_filter(self, change: dict) -> None:
+        self.update()
+
+    def _on_pooling(self, change: dict) -> None:
+        self._update_pooling()
+
+    def _on_figure(self, change: dict) -> None:
+        if not self._updating:
+            self._show_figure(change["new"])
+
+
+def build_explorer(evidence: Evidence | None = None) -> EvidenceExplorer:
+    """Build the evidence explorer over ``evidence`` (default: the shipped evidence)."""
+    return EvidenceExplorer(app_data(evidence))
+
+
+__all__ = ["POOL_BY", "EvidenceExplorer", "build_explorer"]

@@ -1,0 +1,185 @@
+"""Escaped HTML fragments for the apps: tables, links, notes and the shared style sheet.
+
+Every value from the evidence goes through :func:`esc`; only :class:`Safe` strings (built here
+from escaped parts) are inserted as markup, so a quote or a title can never inject HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+#: Styles shared by the apps; class names carry the ``so-`` prefix to stay out of Jupyter's way.
+STYLE = """
+<style>
+.so-app { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  color: #1f2933; max-width: 1200px; }
+.so-app h2 { font-size: 1.35em; margin: 0.2em 0 0.3em; }
+.so-app h3 { font-size: 1.1em; margin: 0.8em 0 0.3em; }
+.so-lead { color: #52606d; margin: 0 0 0.6em; line-height: 1.4; }
+.so-status { color: #323f4b; margin: 0.3em 0; }
+.so-note { color: #616e7c; font-size: 0.92em; line-height: 1.4; }
+.so-warn { color: #8d2b0b; background: #fff4e5; border-left: 4px solid #e98f2c;
+  padding: 0.4em 0.7em; margin: 0.4em 0; }
+.so-ok { background: #effcf6; border-left: 4px solid #3ebd93; padding: 0.4em 0.7em;
+  margin: 0.4em 0; }
+.so-scroll { max-height: 440px; overflow: auto; border: 1px solid #e4e7eb; }
+table.so-table { border-collapse: collapse; font-size: 0.9em; width: 100%; }
+table.so-table th { position: sticky; top: 0; background: #f5f7fa; text-align: left;
+  border-bottom: 2px solid #cbd2d9; padding: 4px 6px; }
+table.so-table td { border-bottom: 1px solid #e4e7eb; padding: 3px 6px; vertical-align: top;
+  line-height: 1.35; }
+table.so-table td.so-num, table.so-table th.so-num { text-align: right;
+  font-variant-numeric: tabular-nums; white-space: nowrap; }
+.so-card { border: 1px solid #d9e2ec; border-radius: 6px; padding: 0.6em 0.9em;
+  background: #fbfcfd; line-height: 1.45; }
+.so-card blockquote { margin: 0.4em 0; padding: 0.3em 0.8em; border-left: 4px solid #9fb3c8;
+  background: #f0f4f8; font-style: italic; }
+.so-card dt { font-weight: 600; margin-top: 0.4em; }
+.so-card dd { margin: 0 0 0 1em; }
+.so-links a, .so-download a { margin-right: 1.2em; }
+.so-download a { display: inline-block; padding: 0.35em 0.8em; border: 1px solid #2680c2;
+  border-radius: 4px; color: #2680c2; text-decoration: none; margin-top: 0.3em; }
+.so-download a:hover { background: #e6f6ff; }
+.so-print ul { margin: 0.2em 0 0.6em 1.2em; padding: 0; }
+.so-print li { margin: 0.15em 0; }
+.so-source { color: #616e7c; font-size: 0.88em; }
+@media print { .so-noprint { display: none !important; } }
+</style>
+"""
+
+
+class Safe(str):
+    """A string of markup already escaped; inserted as is by :func:`html_table` and friends."""
+
+    __slots__ = ()
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN and pandas' NA/NaT."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def esc(value: Any) -> Safe:
+    """Escape any value for HTML; missing values become an empty string."""
+    if isinstance(value, Safe):
+        return value
+    if is_missing(value):
+        return Safe("")
+    return Safe(html.escape(str(value), quote=True))
+
+
+def join(parts: Iterable[Any], sep: str = "") -> Safe:
+    """Concatenate escaped parts (Safe parts are kept as they are)."""
+    return Safe(esc(sep).join(esc(p) for p in parts))
+
+
+def tag(name: str, content: Any = "", **attrs: Any) -> Safe:
+    """``<name attrs>content</name>`` with escaped attributes and content.
+
+    A trailing underscore in an attribute name is dropped (``class_`` gives ``class``).
+    """
+    rendered = "".join(
+        f' {k.rstrip("_").replace("_", "-")}="{esc(v)}"'
+        for k, v in attrs.items()
+        if v is not None and v is not False
+    )
+    return Safe(f"<{name}{rendered}>{esc(content)}</{name}>")
+
+
+def link(url: Any, text: Any | None = None) -> Safe:
+    """An external link opening in a new tab; plain text when the URL is not http(s)."""
+    if is_missing(url) or not str(url).startswith(("http://", "https://")):
+        return esc(text if text is not None else url)
+    return tag("a", text if text is not None else url, href=url, target="_blank", rel="noopener")
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    """A proportion (0-1) as ``"12.3%"``; empty when missing."""
+    if is_missing(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
+        return ""
+    return f"{100 * float(value):.{digits}f}%"  # type: ignore[arg-type]
+
+
+def interval(low: float | None, high: float | None, digits: int = 1) -> str:
+    """A proportion interval as ``"10.2–14.9%"``; empty when either end is missing."""
+    if is_missing(low) or is_missing(high):
+        return ""
+    return f"{100 * float(low):.{digits}f}–{100 * float(high):.{digits}f}%"  # type: ignore[arg-type]
+
+
+def money(value: float | None, digits: int = 0) -> str:
+    """Dollars as ``"$1,234"``; an em dash when unknown, ∞ when unbounded."""
+    if is_missing(value):
+        return "—"
+    value = float(value)  # type: ignore[arg-type]
+    if math.isinf(value):
+        return "∞"
+    return f"${value:,.{digits}f}"
+
+
+def money_range(low: float | None, high: float | None, digits: int = 0) -> str:
+    """A price range, or one price when both ends agree."""
+    if is_missing(low):
+        return "—"
+    if is_missing(high) or float(low) == float(high):  # type: ignore[arg-type]
+        return money(low, digits)
+    return f"{money(low, digits)}–{money(high, digits)}"
+
+
+Cell = Callable[[Mapping[str, Any]], Any]
+
+
+def html_table(
+    rows: pd.DataFrame | Sequence[Mapping[str, Any]],
+    columns: Mapping[str, str | Cell],
+    *,
+    numeric: Iterable[str] = (),
+    empty: str = "Nothing to show.",
+    table_id: str | None = None,
+) -> Safe:
+    """An escaped HTML table.
+
+    ``columns`` maps each header to a column name or to a function of the row's dict; a function
+    may return :class:`Safe` markup (a link), anything else is escaped. Headers in ``numeric``
+    are right-aligned.
+    """
+    records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)
+    if not records:
+        return tag("p", empty, class_="so-note")
+    numeric = set(numeric)
+    head = "".join(tag("th", h, class_="so-num" if h in numeric else None) for h in columns)
+    body = []
+    for record in records:
+        cells = []
+        for header, spec in columns.items():
+            value = spec(record) if callable(spec) else record.get(spec)
+            cells.append(tag("td", value, class_="so-num" if header in numeric else None))
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    ident = f' id="{esc(table_id)}"' if table_id else ""
+    return Safe(
+        f'<table class="so-table"{ident}><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def definition_list(items: Iterable[tuple[Any, Any]]) -> Safe:
+    """``<dl>`` of (term, description) pairs, skipping empty descriptions."""
+    parts = [
+        tag("dt", term) + tag("dd", desc) for term, desc in items if not is_missing(desc) and desc
+    ]
+    return Safe("<dl>" + "".join(parts) + "</dl>")
+
+
+def bullet_list(items: Iterable[Any]) -> Safe:
+    """``<ul>`` of the given items (escaped unless Safe)."""
+    return Safe("<ul>" + "".join(tag("li", item) for item in items) + "</ul>")

@@ -1,0 +1,33 @@
+"""The dashboard's landing page: what the evidence holds, in a few numbers."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from ..evidence import Evidence
+from .data import app_data
+from .html import STYLE, Safe, tag
+
+
+def overview_html(evidence: Evidence | None = None) -> Safe:
+    """A short paragraph counting figures, studies, sources, services and guidance items."""
+    data = app_data(evidence)
+    ev = data.evidence
+    figures = data.figures
+    observed = figures[figures["evidence_type"] == "observed"]
+    priced = int(ev.providers["price_low_usd"].notna().sum())
+    text = (
+        f"The evidence holds {len(figures)} reported figures from {figures['study_id'].nunique()}"
+        f" studies ({observed['study_id'].nunique()} of them observed patients' cases), "
+        f"{len(ev.sources)} sources, {len(ev.providers)} second-opinion services "
+        f"({priced} with a price), insurance rules for {ev.coverage['plan'].nunique()} kinds "
+        f"of plan and {len(ev.guidance)} pieces of guidance, each traced to its source."
+    )
+    return Safe(STYLE + '<div class="so-app">' + tag("p", text, class_="so-lead") + "</div>")
+
+
+def build_overview(evidence: Evidence | None = None) -> w.HTML:
+    """The overview as a widget, for the landing notebook."""
+    view = w.HTML(overview_html(evidence))
+    view.add_class("so-overview")
+    return view

@@ -1,0 +1,325 @@
+"""The apps, driven by setting widget values (no browser): state follows the widgets."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+from secondop_stats.apps import build_explorer, build_guide, build_providers
+from secondop_stats.apps.downloads import decode_data_uri
+from secondop_stats.apps.exports import CSV_COLUMNS
+from secondop_stats.apps.filters import GROUP_PREFIX
+from secondop_stats.apps.html import html_table
+from secondop_stats.apps.pooling import MIXED_METRICS
+from secondop_stats.apps.serve import add_serve_command, landing_url, voila_command, voila_env
+
+
+class _Links(HTMLParser):
+    """Collects the href and download name of every link."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.links.append(dict(attrs))
+
+
+def links(html: str) -> list[dict[str, str | None]]:
+    parser = _Links()
+    parser.feed(html)
+    return parser.links
+
+
+def body_rows(html: str) -> int:
+    return html.split("<tbody>", 1)[1].count("<tr>") if "<tbody>" in html else 0
+
+
+@pytest.fixture
+def explorer():
+    return build_explorer()
+
+
+def most_common_poolable_metric(app) -> str:
+    figures = app.data.figures
+    observed = figures[figures["poolable"] & (figures["evidence_type"] == "observed")]
+    return observed.groupby("metric")["study_id"].nunique().idxmax()
+
+
+# --- evidence explorer --------------------------------------------------------------------
+
+
+def test_explorer_starts_with_every_figure(explorer) -> None:
+    assert len(explorer.selection) == len(explorer.data.figures) > 0
+    assert body_rows(explorer.table_view.value) == len(explorer.selection)
+    assert explorer.svg.startswith(b"<?xml") and explorer.plot.value == explorer.svg
+
+
+def test_filtering_by_metric_narrows_the_table(explorer) -> None:
+    metric = most_common_poolable_metric(explorer)
+    before = len(explorer.selection)
+    explorer.metric.value = metric
+    assert 0 < len(explorer.selection) < before
+    assert set(explorer.selection["metric"]) == {metric}
+    assert body_rows(explorer.table_view.value) == len(explorer.selection)
+    assert f"{len(explorer.selection)} of {before} figures" in explorer.status.value
+
+
+def test_condition_group_design_years_and_source_kind_filter(explorer) -> None:
+    group = explorer.data.figures["condition_group"].value_counts().idxmax()
+    explorer.condition.value = f"{GROUP_PREFIX}{group}"
+    assert set(explorer.selection["condition_group"]) == {group}
+
+    explorer.condition.value = ""
+    design = explorer.data.figures["design"].value_counts().idxmax()
+    explorer.design.value = design
+    assert set(explorer.selection["design"]) == {design}
+
+    explorer.design.value = ""
+    first, last = explorer.years.min, explorer.years.max
+    explorer.years.value = (first, first + (last - first) // 2)
+    years = explorer.selection["year"]
+    assert years.notna().all() and (years <= first + (last - first) // 2).all()
+
+    explorer.years.value = (first, last)
+    explorer.source_classes["peer_reviewed"].value = False
+    assert "peer_reviewed" not in set(explorer.selection["source_class"])
+    assert len(explorer.selection) < len(explorer.data.figures)
+
+
+def test_no_match_shows_a_message(explorer) -> None:
+    for box in explorer.source_classes.values():
+        box.value = False
+    assert explorer.selection.empty
+    assert "No figure matches" in explorer.table_view.value
+    assert not explorer.pool.pooled
+    assert explorer.figure.value is None
+
+
+def test_selecting_a_figure_shows_its_provenance(explorer) -> None:
+    figures = explorer.data.figures
+    row = figures[figures["quote"].str.len() > 20].iloc[0]
+    explorer.figure.value = row["figure_id"]
+    assert explorer.selected_figure == row["figure_id"]
+    card = explorer.provenance.value
+    assert "<blockquote>" in card
+    quote = row["quote"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert quote.replace('"', "&quot;").replace("'", "&#x27;") in card
+
+
+def test_provenance_links_the_primary_publication(explorer) -> None:
+    figures = explorer.data.figures
+    sources = explorer.data.sources
+    with_doi = set(sources.loc[sources["doi"].fillna("") != "", "source_id"])
+    row = figures[figures["study_source_id"].isin(with_doi)].iloc[0]
+    explorer.figure.value = row["figure_id"]
+    doi = sources.loc[row["study_source_id"], "doi"]
+    hrefs = [link["href"] for link in links(explorer.provenance.value)]
+    assert f"https://doi.org/{doi}" in hrefs
+
+
+def test_pooled_estimate_only_for_a_single_metric(explorer) -> None:
+    assert explorer.selection["metric"].nunique() > 1
+    assert not explorer.pool.pooled
+    assert explorer.pool.message.startswith(MIXED_METRICS)
+    assert "choose one metric to pool" in explorer.pool_view.value
+
+    explorer.metric.value = most_common_poolable_metric(explorer)
+    assert explorer.pool.pooled
+    table = explorer.pool.table
+    assert table is not None and (table["metric"] == explorer.metric.value).all()
+    pooled = table.dropna(subset=["estimate"])
+    assert (
+        (pooled["ci_low"] <= pooled["estimate"]) & (pooled["estimate"] <= pooled["ci_high"])
+    ).all()
+    assert "Pooled estimates" in explorer.pool_view.value
+    assert b"Pooled" in explorer.svg
+
+
+def test_pooling_splits_by_the_chosen_subgroup(explorer) -> None:
+    explorer.metric.value = most_common_poolable_metric(explorer)
+    explorer.pool_by.value = "design"
+    assert explorer.pool.by == ("design",)
+    assert set(explorer.pool.table["design"]) <= set(explorer.selection["design"])
+    explorer.pool_by.value = ""
+    assert len(explorer.pool.table) == 1
+
+
+def test_modelling_results_are_never_pooled(explorer) -> None:
+    figures = explorer.data.figures
+    modelled = figures.loc[~figures["poolable"], "metric"]
+    if modelled.empty:
+        pytest.skip("the evidence holds no non-poolable metric")
+    explorer.metric.value = modelled.iloc[0]
+    assert not explorer.pool.pooled
+    assert "never pooled" in explorer.pool.message
+
+
+def test_exports_are_valid_csv_bibtex_and_csl_json(explorer) -> None:
+    explorer.metric.value = most_common_poolable_metric(explorer)
+    files = explorer.exports
+
+    rows = list(csv.DictReader(io.StringIO(files["csv"].content)))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert [r["figure_id"] for r in rows] == list(explorer.selection["figure_id"])
+
+    cited = set(explorer.selection["source_id"]) | set(explorer.selection["study_source_id"])
+    bibtex = files["bibtex"].content
+    keys = re.findall(r"^@\w+\{([^,]+),$", bibtex, flags=re.MULTILINE)
+    assert set(keys) == cited
+    assert bibtex.count("{") == bibtex.count("}")
+
+    items = json.loads(files["csl_json"].content)
+    assert {item["id"] for item in items} == cited
+    assert all(item["type"] and item["title"] for item in items)
+
+
+def test_download_links_carry_the_exports(explorer) -> None:
+    explorer.metric.value = most_common_poolable_metric(explorer)
+    found = {link["download"]: link["href"] for link in links(explorer.downloads.value)}
+    for export in explorer.exports.values():
+        assert decode_data_uri(found[export.filename]).decode("utf-8") == export.content
+
+
+def test_tables_escape_the_data() -> None:
+    frame = pd.DataFrame({"x": ['<script>alert("x")</script>'], "y": ["a & b"]})
+    html = html_table(frame, {"X": "x", "Y": "y"})
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html and "a &amp; b" in html
+
+
+# --- providers and costs --------------------------------------------------------------------
+
+
+@pytest.fixture
+def providers():
+    return build_providers()
+
+
+def test_providers_are_listed_with_prices_in_latest_year_dollars(providers) -> None:
+    costs = providers.costs
+    assert len(costs) > 0 and costs["price_low_usd"].notna().all()
+    adjusted = costs.dropna(subset=["price_low_latest"])
+    assert (adjusted["price_low_latest"] > 0).any()
+    assert body_rows(providers.table_view.value) == len(costs)
+    providers.show_unpriced.value = True
+    assert len(providers.costs) > len(costs)
+
+
+def test_a_plan_change_changes_what_the_patient_pays(providers) -> None:
+    providers.how_given.value = "in_person"
+    providers.plan.value = "self_pay"
+    self_pay = providers.costs["oop_low"].copy()
+    assert (self_pay == providers.costs["price_low_usd"]).all()
+
+    providers.plan.value = "medicare_part_b"
+    part_b = providers.costs["oop_low"]
+    assert not part_b.equals(self_pay)
+    assert (part_b <= self_pay + 1e-9).all()
+    assert providers.costs["rule"].str.contains("deductible").all()
+    assert "Rule applied" in providers.rule_view.value
+
+    providers.plan.value = "medicaid"
+    assert (providers.costs["oop_low"] == 0).all()
+
+
+def test_deductible_met_and_network_options_apply(providers) -> None:
+    providers.how_given.value = "in_person"
+    providers.plan.value = "medicare_part_b"
+    not_met = providers.costs["oop_low"].copy()
+    providers.deductible_met.value = True
+    met = providers.costs["oop_low"]
+    priced = providers.costs["price_low_usd"] > 0
+    assert (met[priced] < not_met[priced]).all()
+    assert (met - 0.2 * providers.costs["price_low_usd"]).abs().max() < 0.01
+
+
+def test_rate_choice_sets_the_cost_per_changed_decision(providers) -> None:
+    keys = list(providers.rates)
+    assert len(keys) > 1
+    first = providers.costs["per_change_low"].copy()
+    rate = providers.rates[providers.rate_choice.value]
+    expected = providers.costs["price_low"] / rate.rate
+    assert (providers.costs["per_change_low"] - expected).abs().max() < 1e-6
+    other = next(k for k in keys if abs(providers.rates[k].rate - rate.rate) > 0.01)
+    providers.rate_choice.value = other
+    assert not providers.costs["per_change_low"].equals(first)
+    assert providers.svg.startswith(b"<?xml")
+
+
+# --- decision guide ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def guide():
+    return build_guide()
+
+
+def test_guide_lists_situations_and_updates_its_summary(guide) -> None:
+    assert "serious_diagnosis" in guide.situations
+    assert guide.chosen == ()
+    guide.situations["serious_diagnosis"].value = True
+    assert guide.chosen == ("serious_diagnosis",)
+    reasons = guide.reasons["serious_diagnosis"]
+    expected = guide.guidance[
+        guide.guidance["kind"].isin(["seek_when", "consider_when"])
+        & (guide.guidance["category"] == "serious_diagnosis")
+    ]
+    assert 0 < len(reasons) <= len(expected)
+    assert all(r.source_ids for r in reasons)
+    for title in (
+        "Questions to ask the doctor",
+        "Records to gather",
+        "If the two opinions differ",
+        "Sources",
+    ):
+        assert title in guide.summary_html
+    assert guide.questions and guide.records and guide.conflicts
+
+
+def test_guide_shows_the_evidence_for_the_chosen_condition_group(guide) -> None:
+    groups = [v for _, v in guide.group.options if v != "all"]
+    assert groups
+    guide.group.value = groups[0]
+    assert {r.group for r in guide.evidence} <= {groups[0], "all"}
+    shown = [r for r in guide.evidence if r.group == groups[0]]
+    assert shown and all(0 < r.rate < 1 for r in shown)
+
+
+def test_guide_summary_is_printable_and_downloadable(guide) -> None:
+    guide.situations["major_treatment"].value = True
+    assert 'class="so-print' in guide.summary_html
+    assert "@media print" in guide.widget.children[0].value
+    link = next(a for a in links(guide.downloads.value) if a.get("download"))
+    document = decode_data_uri(link["href"]).decode("utf-8")
+    assert document.startswith("<!DOCTYPE html>") and guide.summary_html in document
+
+
+# --- serve ----------------------------------------------------------------------------------
+
+
+def test_serve_command_is_added_to_a_parser() -> None:
+    parser = argparse.ArgumentParser()
+    add_serve_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["serve", "--port", "9123"])
+    assert args.port == 9123 and callable(args.func)
+    assert parser.parse_args(["serve"]).port == 8866
+
+
+def test_voila_serves_the_notebooks_on_localhost_without_code() -> None:
+    command = voila_command(9123)
+    assert "--Voila.ip=127.0.0.1" in command and "--Voila.port=9123" in command
+    assert "--Voila.port_retries=0" in command and "--no-browser" in command
+    assert "--VoilaConfiguration.strip_sources=True" in command
+    assert command[3].endswith("notebooks")
+    env = voila_env({"JUPYTER_PATH": "/elsewhere"})
+    assert env["JUPYTER_PATH"].endswith("/elsewhere")
+    assert landing_url(9123) == "http://127.0.0.1:9123/voila/render/index.ipynb"
