@@ -63,7 +63,7 @@ def test_provider_costs_use_the_plan_and_latest_dollars(ctx) -> None:
     assert to_year == int(ctx.evidence.cpi_u["year"].max())
     shown = content.provider_frame(ctx)
     assert f"Price in {to_year} dollars" in shown.columns
-    assert "Patient pays (Medicare Part B)" in shown.columns
+    assert "Patient pays (Original Medicare Part B)" in shown.columns
     assert len(shown) == len(table)
 
 

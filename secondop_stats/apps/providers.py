@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import costs as cost_rules
 from ..evidence import Evidence
+from ..labels import MODALITY_LABELS, PLAN_LABELS
 from .cost_chart import cost_chart_svg
 from .data import AppData, app_data
 from .html import STYLE, Safe, esc, html_table, is_missing, money, money_range, tag
@@ -22,24 +23,6 @@ from .provenance import citation
 from .provider_costs import PlanOptions, cost_frame, patient_costs, price_table
 from .rates import RateChoice, rate_choices
 
-PLAN_LABELS: dict[str, str] = {
-    "medicare_part_b": "Original Medicare (Part B)",
-    "medicare_advantage": "Medicare Advantage",
-    "medicare_pffs": "Medicare private fee-for-service",
-    "medicaid": "Medicaid",
-    "hmo": "HMO",
-    "ppo": "PPO",
-    "indemnity": "Indemnity (fee-for-service)",
-    "self_pay": "No insurance / paying myself",
-}
-MODALITY_LABELS = {
-    "records_review": "records review",
-    "video": "video visit",
-    "in_person": "in person",
-    "physician_to_physician": "doctor to doctor",
-    "pathology_review": "pathology review",
-    "online_lookup": "online look-up",
-}
 HOW_GIVEN = {
     "provider": "As each service gives it",
     "remote": "Remotely, from records",

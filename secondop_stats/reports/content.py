@@ -25,7 +25,8 @@ from ..evidence import Evidence, load_evidence
 from . import fragments as f
 from .cache import cached
 from .formatting import count, missing, money, money_range, pct, pct_interval, reported_percent
-from .params import ALL, GROUP_LABELS, PLAN_LABELS, ReportParams, resolve
+from ..labels import ASPECT_LABELS, MODALITY_LABELS, PLAN_LABELS
+from .params import ALL, GROUP_LABELS, ReportParams, resolve
 from .stamp import generated_at
 
 HEADLINE_METRICS = ("diagnosis_changed", "treatment_changed")
@@ -83,25 +84,6 @@ GUIDANCE_OPEN = {
 }
 #: Kinds that only concern people with insurance.
 INSURED_ONLY = frozenset({"question_for_insurer"})
-ASPECT_LABELS = {
-    "second_opinion_covered": "Second opinion covered",
-    "third_opinion_if_differ": "Third opinion if the first two differ",
-    "referral_required": "Referral required",
-    "preauthorization_required": "Prior authorisation required",
-    "in_network_required": "In-network doctor required",
-    "out_of_network_covered": "Out-of-network opinion covered",
-    "remote_records_only_covered": "Remote records-only opinion covered",
-    "cost_sharing": "Cost sharing",
-    "coinsurance_pct": "Coinsurance",
-}
-MODALITY_LABELS = {
-    "records_review": "records review",
-    "video": "video visit",
-    "in_person": "in person",
-    "physician_to_physician": "doctor to doctor",
-    "pathology_review": "pathology review",
-    "online_lookup": "online look-up",
-}
 
 
 # --- citations -------------------------------------------------------------------------------

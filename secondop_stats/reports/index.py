@@ -14,7 +14,8 @@ from ..evidence import Evidence
 from .build import BuildResult
 from .files import write_atomic
 from .fragments import esc
-from .params import GROUP_LABELS, PLAN_LABELS
+from ..labels import PLAN_LABELS
+from .params import GROUP_LABELS
 from .stamp import generated_at, read_manifest
 
 INDEX_NAME = "index.html"

@@ -17,20 +17,11 @@ from ..costs import PLANS
 from ..errors import ParameterError
 from ..evidence import Evidence
 from ..schema import read_package
+from ..labels import PLAN_LABELS
 
 ALL = "all"
 AUDIENCES = ("patients", "payers", "researchers")
 
-PLAN_LABELS = {
-    "medicare_part_b": "Medicare Part B",
-    "medicare_advantage": "Medicare Advantage",
-    "medicare_pffs": "Medicare private fee-for-service",
-    "medicaid": "Medicaid",
-    "hmo": "HMO",
-    "ppo": "PPO",
-    "indemnity": "Indemnity insurance",
-    "self_pay": "Self-pay (no insurance)",
-}
 GROUP_LABELS = {
     ALL: "All conditions",
     "cancer": "Cancer",
