@@ -329,6 +329,8 @@ def provider_costs(
         if pd.isna(low):
             adj_low = adj_high = math.nan
             reason = "price not known"
+        elif low == 0 and high == 0:
+            adj_low = adj_high = 0.0  # free in any year's dollars
         elif py is None:
             adj_low = adj_high = math.nan
             reason = "year of the price not known: cannot adjust for inflation"

@@ -198,6 +198,11 @@ def test_provider_costs_table(evidence) -> None:
     assert len(table) == len(evidence.providers)
     priced = table[table["price_low_usd"].notna() & table["price_year"].notna()]
     assert priced["price_low_2025_usd"].notna().all()
+    free = table[table["price_high_usd"] == 0]
+    assert len(free) and (free["price_high_2025_usd"] == 0).all()
+    undated = table[table["price_low_usd"].gt(0) & table["price_year"].isna()]
+    assert undated["price_low_2025_usd"].isna().all()
+    assert (undated["note"] == "year of the price not known: cannot adjust for inflation").all()
     unpriced = table[table["price_low_usd"].isna()]
     assert (unpriced["note"] == "price not known").all()
     assert unpriced["out_of_pocket_low_usd"].isna().all()
