@@ -14,6 +14,7 @@ import ipywidgets as w
 import pandas as pd
 
 from ..evidence import Evidence
+from .controls import checkbox
 from .data import SOURCE_CLASSES, AppData, app_data
 from .exports import ExportFile, ReferenceExporter, export_files, export_links
 from .filters import ALL, Filters, apply_filters, condition_options
@@ -110,12 +111,7 @@ class EvidenceExplorer:
             for key, label in SOURCE_CLASSES.items()
             if key in present
         }
-        self.primary_only = w.Checkbox(
-            value=False,
-            description="Primary publications only",
-            indent=False,
-            layout=w.Layout(width="auto"),
-        )
+        self.primary_only = checkbox("Primary publications only", value=False)
         self.pool_by = w.Dropdown(
             options=[(v, k) for k, v in POOL_BY.items()],
             value="condition_group",
@@ -123,12 +119,7 @@ class EvidenceExplorer:
             style=_WIDE,
             layout=w.Layout(width="420px"),
         )
-        self.observed_only = w.Checkbox(
-            value=True,
-            description="Pool observed studies only",
-            indent=False,
-            layout=w.Layout(width="auto"),
-        )
+        self.observed_only = checkbox("Pool observed studies only", value=True)
         self.figure = w.Select(
             options=[], rows=9, description="Figure", style=_WIDE, layout=w.Layout(width="100%")
         )

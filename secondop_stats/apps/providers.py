@@ -16,6 +16,7 @@ import pandas as pd
 from .. import costs as cost_rules
 from ..evidence import Evidence
 from ..labels import MODALITY_LABELS, PLAN_LABELS
+from .controls import checkbox
 from .cost_chart import cost_chart_svg
 from .data import AppData, app_data
 from .html import STYLE, Safe, esc, html_table, is_missing, money, money_range, tag
@@ -72,12 +73,7 @@ class ProvidersApp:
             style=_WIDE,
             layout=w.Layout(width="260px"),
         )
-        self.deductible_met = w.Checkbox(
-            value=False,
-            description="Deductible already met",
-            indent=False,
-            layout=w.Layout(width="auto"),
-        )
+        self.deductible_met = checkbox("Deductible already met", value=False)
         self.deductible_left = w.BoundedFloatText(
             value=0.0,
             min=0.0,
@@ -96,18 +92,8 @@ class ProvidersApp:
             style=_WIDE,
             layout=w.Layout(width="300px"),
         )
-        self.in_network = w.Checkbox(
-            value=True,
-            description="Doctor is in the plan's network",
-            indent=False,
-            layout=w.Layout(width="auto"),
-        )
-        self.referral = w.Checkbox(
-            value=True,
-            description="Referral / prior authorisation obtained",
-            indent=False,
-            layout=w.Layout(width="auto"),
-        )
+        self.in_network = checkbox("Doctor is in the plan's network", value=True)
+        self.referral = checkbox("Referral / prior authorisation obtained", value=True)
         self.how_given = w.Dropdown(
             options=[(v, k) for k, v in HOW_GIVEN.items()],
             value="provider",
@@ -126,18 +112,8 @@ class ProvidersApp:
             style=_WIDE,
             layout=w.Layout(width="100%"),
         )
-        self.show_unpriced = w.Checkbox(
-            value=False,
-            description="Also list services without a known price",
-            indent=False,
-            layout=w.Layout(width="auto"),
-        )
-        self.include_lookups = w.Checkbox(
-            value=False,
-            description="Include doctor look-up services",
-            indent=False,
-            layout=w.Layout(width="auto"),
-        )
+        self.show_unpriced = checkbox("Also list services without a known price", value=False)
+        self.include_lookups = checkbox("Include doctor look-up services", value=False)
 
         self.rule_view = w.HTML()
         self.rate_view = w.HTML()
