@@ -163,14 +163,24 @@ def _mark_rereports(rows: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
     return rows
 
 
+#: Marks a study whose count was reconstructed from its reported percent.
+RECONSTRUCTED_MARK = "†"
+
+
 def _study_label(row: Mapping[str, object]) -> str:
-    """Forest-plot label such as "Meyer 2015 (n = 6,791)"."""
+    """Forest-plot label such as "Meyer 2015† (n = 6,791)" (``†``: count reconstructed)."""
     label = row.get("label")
     label = str(row["study_id"]) if label is None or pd.isna(label) else str(label)
     year = row.get("study_year")
     if year is not None and not pd.isna(year) and str(int(year)) not in label:
         label = f"{label} {int(year)}"
-    return f"{label} (n = {int(row['n_used']):,})"
+    reconstructed = row.get("reconstructed")
+    mark = (
+        RECONSTRUCTED_MARK
+        if reconstructed is not None and reconstructed is not pd.NA and bool(reconstructed)
+        else ""
+    )
+    return f"{label}{mark} (n = {int(row['n_used']):,})"
 
 
 def pool_table(

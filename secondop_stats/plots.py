@@ -21,7 +21,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
-from secondop_stats.stats import PooledResult, PoolMethod, pool_table
+from secondop_stats.stats import RECONSTRUCTED_MARK, PooledResult, PoolMethod, pool_table
 
 __all__ = ["OKABE_ITO", "forest"]
 
@@ -55,7 +55,7 @@ class _Layout:
     left: float = 3.5  # study labels
     right: float = 2.6  # rate [CI] and weight columns
     top: float = 0.95  # title and column headers
-    bottom: float = 0.95  # x axis and the summary line
+    bottom: float = 1.1  # x axis, the summary line and a footnote
 
     @property
     def plot_height(self) -> float:
@@ -200,10 +200,13 @@ def _draw(result: PooledResult, title: str) -> Figure:
         va="top",
         ha="left",
     )
+    footer = result.summary_line()
+    if any(RECONSTRUCTED_MARK in str(label) for label in result.labels):
+        footer += f"\n{RECONSTRUCTED_MARK} count reconstructed from the reported percent and n"
     fig.text(
         layout.x(0.15),
         0.2 / layout.height,
-        result.summary_line(),
+        footer,
         fontsize=FONT_SIZE,
         va="bottom",
         ha="left",

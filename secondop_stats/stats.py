@@ -8,6 +8,7 @@ proportions) and :mod:`.figure_pooling` (subgroup pooling over a figure table).
 from __future__ import annotations
 
 from .figure_pooling import (
+    RECONSTRUCTED_MARK,
     ScreenedFigures,
     observed_only,
     pool_figures,
@@ -39,6 +40,7 @@ __all__ = [
     "NUMERATOR_EXCEEDS_N",
     "RECONSTRUCTED_FROM_DENOMINATOR",
     "RECONSTRUCTED_FROM_N",
+    "RECONSTRUCTED_MARK",
     "FigureInterval",
     "FisherScoringError",
     "IntervalMethod",

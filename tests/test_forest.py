@@ -109,7 +109,7 @@ def test_colour_blind_safe_palette() -> None:
 def test_readable_from_3_to_60_rows(k: int) -> None:
     fig = forest(random_table(k, seed=k))
     # height grows with the rows at a constant row height, so text size never shrinks
-    assert fig.get_figheight() == pytest.approx(0.95 + 0.95 + 0.27 * (k + 3))
+    assert fig.get_figheight() == pytest.approx(0.95 + 1.1 + 0.27 * (k + 3))
     assert {t.get_fontsize() for t in fig.texts} <= {FONT_SIZE, TITLE_SIZE}
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
@@ -143,3 +143,27 @@ def test_long_labels_are_shortened_but_keep_n() -> None:
     assert len(labels) == 3
     assert labels[2].get_text().endswith("… (n = 12,345)")
     assert all(t.get_window_extent().x1 < plot_left for t in labels)
+
+
+def test_reconstructed_counts_are_marked() -> None:
+    """A study whose count was rebuilt from its percent carries † and the footnote explains it."""
+    from secondop_stats.stats import RECONSTRUCTED_MARK, pool_table
+
+    table = figure_table(
+        [
+            {"study_id": "a", "label": "Alpha 2015", "denominator": 200, "percent": 25.0},
+            {
+                "study_id": "b",
+                "label": "Beta 2016",
+                "numerator": 30,
+                "denominator": 100,
+                "percent": 30.0,
+            },
+        ]
+    )
+    result = pool_table(table)
+    assert result.labels[0].startswith(f"Alpha 2015{RECONSTRUCTED_MARK} (n = 200")
+    assert RECONSTRUCTED_MARK not in result.labels[1]
+    fig = forest(table)
+    texts = [t.get_text() for t in fig.texts]
+    assert any("count reconstructed from the reported percent" in t for t in texts)
