@@ -33,6 +33,9 @@ def _validate(args: argparse.Namespace) -> int:
 def _summary(args: argparse.Namespace) -> int:
     try:
         ev = load_evidence(args.path)
+    except FileNotFoundError as exc:
+        print(f"secondop summary: {exc}", file=sys.stderr)
+        return 2
     except EvidenceError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -259,20 +259,7 @@ def _subgroup_row(rows: pd.DataFrame, method: PoolMethod, level: float) -> dict[
             out["notes"] = (str(error),)
         else:
             out.update(
-                {
-                    name: getattr(result, name)
-                    for name in (
-                        "estimate",
-                        "ci_low",
-                        "ci_high",
-                        "pi_low",
-                        "pi_high",
-                        "tau2",
-                        "i2",
-                        "q",
-                        "q_pvalue",
-                    )
-                },
+                {name: getattr(result, name) for name in _RESULT_FIELDS},
                 notes=result.notes,
             )
     return out
@@ -314,9 +301,8 @@ def pool_figures(
     return out
 
 
-_SUBGROUP_COLUMNS = (
-    "k",
-    "n_total",
+#: PooledResult fields copied into each subgroup row of pool_figures.
+_RESULT_FIELDS = (
     "estimate",
     "ci_low",
     "ci_high",
@@ -326,6 +312,11 @@ _SUBGROUP_COLUMNS = (
     "i2",
     "q",
     "q_pvalue",
+)
+_SUBGROUP_COLUMNS = (
+    "k",
+    "n_total",
+    *_RESULT_FIELDS,
     "method",
     "study_ids",
     "figure_ids",

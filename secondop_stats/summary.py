@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from .evidence import Evidence
 
 
@@ -41,13 +43,10 @@ def report(ev: Evidence) -> str:
     if len(primary):
         lines += ["", "Diagnosis and treatment changes reported by primary publications:"]
         for _, r in primary.sort_values(["metric", "study_year"]).iterrows():
-            n = (
-                ""
-                if r["denominator"] is None or r["denominator"] != r["denominator"]
-                else (f" of {int(r['denominator']):,}")
-            )
+            n = "" if pd.isna(r["denominator"]) else f" of {int(r['denominator']):,}"
+            rate = "     —" if pd.isna(r["percent"]) else f"{r['percent']:>5.1f}%"
             lines.append(
-                f"  {r['metric_label']:<18} {r['percent']:>5.1f}%{n:<10} {r['label']} "
+                f"  {r['metric_label']:<18} {rate}{n:<10} {r['label']} "
                 f"({r['condition_label']}; {r['design']})"
             )
     return "\n".join(lines)
