@@ -27,10 +27,6 @@ PLANS = (
     "self_pay",
 )
 NOT_COVERED = frozenset({"no", "usually_not"})
-# Remote opinions given from records alone, without the patient being seen (video visits see them).
-RECORDS_ONLY_MODALITIES = frozenset(
-    {"records_review", "physician_to_physician", "pathology_review"}
-)
 REQUIRED = frozenset({"yes", "usually"})
 
 
@@ -104,9 +100,44 @@ def coverage_rules(plan: str, evidence: Evidence | None = None) -> dict[str, Rul
     }
 
 
+#: How a service is paid for (``providers.payment``). A plan's rules apply only to what the plan
+#: would be billed for: billable consultations, and records-only reviews where a plan pays them.
+PAYMENT_KINDS: dict[str, str] = {
+    "billable_visit": "consultation in person or by video, billed to insurance like any "
+    "specialist visit",
+    "records_review": "remote review of the records without seeing the patient; most plans "
+    "do not pay for it",
+    "cash_service": "direct-to-consumer service paid by the patient; it does not bill insurance",
+    "member_benefit": "free to members of an employer or health plan that offers it; not "
+    "available otherwise",
+    "free_service": "given free of charge",
+    "lookup": "look-up service about doctors, not a medical opinion: its plain price",
+}
+
+#: What an estimate says about coverage.
+STATUSES = (
+    "covered",
+    "not_covered",
+    "not_billed",
+    "member_benefit",
+    "free",
+    "lookup",
+    "unknown",
+)
+#: Plans without a network or a cost-sharing cap of their own in the data.
+NO_OOP_MAX = frozenset({"medicare_part_b", "self_pay"})
+
+
 @dataclass(frozen=True)
 class OutOfPocket:
-    """What the patient pays for one opinion, and why."""
+    """What the patient pays for one opinion, how it breaks down, and why.
+
+    ``patient_pays`` is NaN when it cannot be estimated; ``missing_input`` then names the input
+    that would settle it (``copay_usd``, ``coinsurance_pct``, ``deductible_remaining_usd``) or
+    is empty when no input can (a rule the plan decides case by case). The parts
+    (``deductible_part + coinsurance_part + copay_part - oop_max_reduction``) add up to
+    ``patient_pays`` whenever the plan shares the cost.
+    """
 
     plan: str
     year: int
@@ -119,6 +150,13 @@ class OutOfPocket:
     rule_ids: tuple[str, ...] = ()
     source_ids: tuple[str, ...] = ()
     caveats: tuple[str, ...] = field(default=())
+    status: str = "unknown"
+    payment: str = "billable_visit"
+    deductible_part: float = 0.0
+    coinsurance_part: float = 0.0
+    copay_part: float = 0.0
+    oop_max_reduction: float = 0.0
+    missing_input: str = ""
 
 
 def part_b_deductible(year: int, evidence: Evidence | None = None) -> float:
@@ -129,47 +167,100 @@ def part_b_deductible(year: int, evidence: Evidence | None = None) -> float:
     return float(table.loc[table["year"] == year, "amount_usd"].iloc[0])
 
 
+def checked_amount(
+    name: str, value: object, *, allow_none: bool = False, upper: float | None = None
+) -> float | None:
+    """``value`` as a finite, non-negative float; a boolean, NaN, infinity, a negative number or
+    anything else is refused with a :class:`ParameterError` naming ``name``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ParameterError(f"{name} must be a number of dollars, not {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ParameterError(f"{name} must be a finite number, not {value!r}")
+    if number < 0:
+        raise ParameterError(f"{name} must not be negative, not {value!r}")
+    if upper is not None and number > upper:
+        raise ParameterError(f"{name} {number:g} is more than {upper:g}")
+    return number
+
+
+def _flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise ParameterError(f"{name} must be True or False, not {value!r}")
+    return bool(value)
+
+
 def out_of_pocket(
     price_usd: float,
     plan: str,
     *,
     year: int,
+    payment: str = "billable_visit",
     deductible_met: bool = False,
+    deductible_remaining_usd: float | None = None,
+    coinsurance_pct: float | None = None,
+    copay_usd: float | None = None,
+    oop_max_remaining_usd: float | None = None,
     in_network: bool = True,
-    remote: bool = False,
     referral: bool = True,
     opinion: int = 2,
     first_two_differ: bool = True,
-    deductible_remaining_usd: float | None = None,
-    copay_usd: float = 0.0,
     evidence: Evidence | None = None,
 ) -> OutOfPocket:
-    """What a patient pays for a second (or third) opinion costing ``price_usd`` under ``plan``.
+    """Estimate what a patient pays for a second (or third) opinion costing ``price_usd``.
 
-    ``price_usd`` is the amount the plan recognises (for Medicare, the approved amount). The
-    rules applied, in order: coverage of the opinion, remote records-only opinions, network,
-    referral, then the plan's cost sharing. Example: medicare_part_b in 2026, deductible not met,
-    $500: $283 + 20 % of $217 = $326.40.
+    ``payment`` says how the service is paid for (:data:`PAYMENT_KINDS`): the plan's rules
+    apply only to billable consultations and to records-only reviews; a cash service is paid in
+    full, a member benefit or a free service costs nothing, a look-up service costs its plain
+    price. For billable care the rules apply in order: coverage, third opinions, records-only
+    reviews, network, referral, then the plan's cost sharing with its deductible, coinsurance and
+    copay, capped by what is left of the out-of-pocket maximum. Copay and coinsurance that the
+    sources leave to each plan are inputs: when they are not given the estimate is unknown,
+    never zero. Example: Medicare Part B in 2026, deductible not met, $500: $283 + 20 % of $217
+    = $326.40.
     """
     ev = _ev(evidence)
     _choose("plan", plan, PLANS)
     years = [int(y) for y in ev.part_b_deductible["year"]]
     _choose("year", year, years)
     _choose("opinion", opinion, (2, 3))
-    if not (isinstance(price_usd, int | float) and math.isfinite(price_usd) and price_usd >= 0):
-        raise ParameterError(f"price_usd must be a non-negative number, not {price_usd!r}")
+    _choose("payment", payment, tuple(PAYMENT_KINDS))
+    price = checked_amount("price_usd", price_usd)
+    assert price is not None
+    deductible_met = _flag("deductible_met", deductible_met)
+    in_network = _flag("in_network", in_network)
+    referral = _flag("referral", referral)
+    first_two_differ = _flag("first_two_differ", first_two_differ)
+    upper = part_b_deductible(year, ev) if plan == "medicare_part_b" else None
+    remaining = checked_amount(
+        "deductible_remaining_usd", deductible_remaining_usd, allow_none=True, upper=upper
+    )
+    coins_in = checked_amount("coinsurance_pct", coinsurance_pct, allow_none=True, upper=100)
+    copay = checked_amount("copay_usd", copay_usd, allow_none=True)
+    oop_max = checked_amount("oop_max_remaining_usd", oop_max_remaining_usd, allow_none=True)
+
     rules = coverage_rules(plan, ev)
     used: list[Rule] = []
     caveats: list[str] = []
+    parts = {"deductible_part": 0.0, "coinsurance_part": 0.0, "copay_part": 0.0}
 
-    def result(patient: float, covered: bool | None, text: str) -> OutOfPocket:
-        insurer = math.nan if math.isnan(patient) else price_usd - patient
+    def result(
+        patient: float,
+        covered: bool | None,
+        text: str,
+        status: str,
+        missing_input: str = "",
+        reduction: float = 0.0,
+    ) -> OutOfPocket:
+        insurer = math.nan if math.isnan(patient) else price - patient
         ids = tuple(dict.fromkeys(r.rule_id for r in used))
         srcs = tuple(dict.fromkeys(r.source_id for r in used))
         return OutOfPocket(
             plan,
             year,
-            float(price_usd),
+            price,
             float(patient),
             float(insurer),
             covered,
@@ -178,11 +269,38 @@ def out_of_pocket(
             ids,
             srcs,
             tuple(caveats),
+            status,
+            payment,
+            missing_input=missing_input,
+            oop_max_reduction=reduction,
+            **parts,
         )
 
     def refuse(rule: Rule, text: str) -> OutOfPocket:
         used.append(rule)
-        return result(float(price_usd), False, text)
+        return result(price, False, text, "not_covered")
+
+    def unknown(text: str, missing_input: str = "") -> OutOfPocket:
+        return result(math.nan, None, text, "unknown", missing_input)
+
+    if payment == "lookup":
+        return result(
+            price, None, "a look-up service, not a medical opinion: its plain price", "lookup"
+        )
+    if payment == "free_service":
+        return result(0.0, None, "given free of charge", "free")
+    if payment == "member_benefit":
+        caveats.append("only for members of an employer or plan that offers it")
+        return result(
+            0.0, None, "free to members of an employer or plan that offers it", "member_benefit"
+        )
+    if payment == "cash_service":
+        return result(
+            price,
+            False,
+            "paid directly to the service, which does not bill insurance",
+            "not_billed",
+        )
 
     covered = rules.get("second_opinion_covered")
     if covered is not None:
@@ -195,18 +313,25 @@ def out_of_pocket(
         third = rules.get("third_opinion_if_differ")
         if third is None or third.value in NOT_COVERED:
             return result(
-                float(price_usd),
+                price,
                 False if third else None,
                 "no rule says a third opinion is covered under this plan",
+                "not_covered" if third else "unknown",
             )
         if not first_two_differ:
             return refuse(third, "a third opinion is covered only if the first two differ")
         used.append(third)
         if third.value not in REQUIRED:
             caveats.append(f"third opinion covered: {third.value.replace('_', ' ')}")
-    rem = rules.get("remote_records_only_covered")
-    if remote and rem is not None and rem.value in NOT_COVERED:
-        return refuse(rem, "remote records-only opinions are usually not covered")
+    if payment == "records_review":
+        rem = rules.get("remote_records_only_covered")
+        if rem is not None and rem.value in NOT_COVERED:
+            return refuse(rem, "remote records-only opinions are usually not covered")
+        if rem is not None:
+            used.append(rem)
+            caveats.append(f"records-only review covered: {rem.value.replace('_', ' ')}")
+        # A national online service is not in a managed-care plan's local network.
+        in_network = False
     if not in_network:
         oon = rules.get("out_of_network_covered")
         net = rules.get("in_network_required")
@@ -214,6 +339,9 @@ def out_of_pocket(
             return refuse(oon, "out-of-network opinions are usually not covered")
         if oon is None and net is not None and net.value in REQUIRED:
             return refuse(net, "the plan requires an in-network doctor")
+        if oon is not None and oon.value not in REQUIRED:
+            used.append(oon)
+            return unknown("out of network: covered only if the plan agrees in advance")
         if oon is not None:
             used.append(oon)
             caveats.append("out of network: the plan's higher cost share applies")
@@ -223,44 +351,71 @@ def out_of_pocket(
 
     sharing = rules.get("cost_sharing")
     if sharing is None:
-        return result(math.nan, None, "no cost-sharing rule recorded for this plan")
+        return unknown("no cost-sharing rule recorded for this plan")
     used.append(sharing)
-    if sharing.value == "full_price":
-        return result(float(price_usd), False, "the patient pays the full price")
-    if sharing.value == "no_cost":
-        return result(0.0, True, "covered at no cost to the patient")
-    if sharing.value == "copay":
-        caveats.append("copay amount set by the plan (pass copay_usd)")
-        return result(
-            min(copay_usd, price_usd), True, f"covered; patient pays a copay (${copay_usd:,.2f})"
-        )
-    if sharing.value == "deductible_then_coinsurance":
+    value = sharing.value
+    if value == "full_price":
+        return result(price, False, "the patient pays the full price", "not_covered")
+    if value == "no_cost":
+        return result(0.0, True, "covered at no cost to the patient", "covered")
+    if value == "plan_specific":
+        if copay is not None:
+            value = "copay"
+        elif coins_in is not None:
+            value = "deductible_then_coinsurance"
+        else:
+            return unknown(
+                "each plan of this kind sets its own cost share and no source gives an "
+                "amount: enter your plan's copay or coinsurance",
+                "copay_usd",
+            )
+    if value == "copay":
+        if copay is None:
+            return unknown("covered with a copay the plan sets: enter your copay", "copay_usd")
+        parts["copay_part"] = min(copay, price)
+        patient = parts["copay_part"]
+        text = f"covered; copay ${copay:,.2f}"
+    elif value == "deductible_then_coinsurance":
         coins = rules.get("coinsurance_pct")
-        if coins is None or coins.amount is None:
-            return result(math.nan, True, "coinsurance not recorded for this plan")
-        used.append(coins)
+        if coins is not None and coins.amount is not None:
+            used.append(coins)
+        pct = coins.amount if coins is not None and coins.amount is not None else None
+        if coins_in is not None and plan != "medicare_part_b":
+            pct = coins_in
+        if pct is None:
+            return unknown(
+                "covered with coinsurance the plan sets: enter your coinsurance", "coinsurance_pct"
+            )
         if deductible_met:
             deductible = 0.0
-        elif deductible_remaining_usd is not None:
-            deductible = float(deductible_remaining_usd)
+        elif remaining is not None:
+            deductible = remaining
         elif plan == "medicare_part_b":
             deductible = part_b_deductible(year, ev)
         else:
-            return result(
-                math.nan,
-                True,
-                "the deductible is set by the plan: pass deductible_remaining_usd, "
-                "or deductible_met=True",
+            return unknown(
+                "the deductible is set by the plan: enter what is left of it, or tick "
+                "'deductible already met'",
+                "deductible_remaining_usd",
             )
-        paid_to_deductible = min(price_usd, deductible)
-        patient = paid_to_deductible + coins.amount / 100 * (price_usd - paid_to_deductible)
+        parts["deductible_part"] = min(price, deductible)
+        parts["coinsurance_part"] = round(pct / 100 * (price - parts["deductible_part"]), 2)
+        patient = parts["deductible_part"] + parts["coinsurance_part"]
         text = (
-            f"deductible ${paid_to_deductible:,.2f} + {coins.amount:g}% of "
-            f"${price_usd - paid_to_deductible:,.2f}"
+            f"deductible ${parts['deductible_part']:,.2f} + {pct:g}% of "
+            f"${price - parts['deductible_part']:,.2f}"
         )
-        return result(round(patient, 2), True, text)
-    caveats.append("cost share set by the plan")
-    return result(math.nan, True, "covered with a plan-specific cost share")
+    else:
+        return unknown(f"cost share '{value}' is not one the estimate knows")
+    reduction = 0.0
+    if oop_max is not None:
+        if plan in NO_OOP_MAX:
+            caveats.append("no out-of-pocket maximum is recorded for this plan")
+        elif patient > oop_max:
+            reduction = patient - oop_max
+            patient = oop_max
+            text += f", capped at the ${oop_max:,.2f} left of the out-of-pocket maximum"
+    return result(min(round(patient, 2), price), True, text, "covered", reduction=reduction)
 
 
 # --- spend per changed decision ------------------------------------------------------------
@@ -293,90 +448,3 @@ def cost_per_changed_decision(
             f"rate_interval {rate_interval!r} must satisfy 0 <= low <= rate <= high <= 1"
         )
     return CostPerChange(price_usd / rate, price_usd / hi, math.inf if lo == 0 else price_usd / lo)
-
-
-# --- providers side by side ----------------------------------------------------------------
-
-
-def is_records_only(remote: object, modality: object) -> bool:
-    """Whether a provider's opinion is remote and given from records alone (not a video visit)."""
-    return (not pd.isna(remote)) and bool(remote) and modality in RECORDS_ONLY_MODALITIES
-
-
-def provider_costs(
-    plan: str = "self_pay",
-    year: int | None = None,
-    *,
-    deductible_met: bool = False,
-    in_network: bool = True,
-    referral: bool = True,
-    to_year: int | None = None,
-    evidence: Evidence | None = None,
-) -> pd.DataFrame:
-    """Every provider with its price in the quoted year and in ``to_year`` dollars, and what a
-    patient would pay under ``plan`` in ``year`` (NaN with a reason where the price is unknown)."""
-    ev = _ev(evidence)
-    first, last = cpi_years(ev)
-    to_year = last if to_year is None else to_year
-    if year is None:
-        year = int(ev.part_b_deductible["year"].max())
-    _choose("plan", plan, PLANS)
-    rows = []
-    for p in ev.providers.itertuples():
-        low, high = p.price_low_usd, p.price_high_usd
-        py = None if pd.isna(p.price_year) else int(p.price_year)
-        reason = ""
-        if pd.isna(low):
-            adj_low = adj_high = math.nan
-            reason = "price not known"
-        elif low == 0 and high == 0:
-            adj_low = adj_high = 0.0  # free in any year's dollars
-        elif py is None:
-            adj_low = adj_high = math.nan
-            reason = "year of the price not known: cannot adjust for inflation"
-        else:
-            base = min(max(py, first), last)
-            factor = float(inflate(1.0, base, to_year, evidence=ev))
-            adj_low, adj_high = low * factor, high * factor
-            if base != py:
-                reason = f"price year {py} outside CPI-U data; adjusted from {base}"
-        oop_low = oop_high = math.nan
-        oop_rule = ""
-        if not pd.isna(low):
-            remote = is_records_only(p.remote, p.modality)
-            kw = dict(
-                year=year,
-                deductible_met=deductible_met,
-                in_network=in_network,
-                remote=remote,
-                referral=referral,
-                evidence=ev,
-            )
-            lo_res = out_of_pocket(float(low), plan, **kw)
-            hi_res = out_of_pocket(float(high), plan, **kw)
-            oop_low, oop_high, oop_rule = lo_res.patient_pays, hi_res.patient_pays, lo_res.rule
-        rows.append(
-            {
-                "provider_id": p.provider_id,
-                "name": p.name,
-                "program": p.program,
-                "kind": p.kind,
-                "modality": p.modality,
-                "remote": p.remote,
-                "price_low_usd": low,
-                "price_high_usd": high,
-                "price_year": py,
-                f"price_low_{to_year}_usd": adj_low,
-                f"price_high_{to_year}_usd": adj_high,
-                "turnaround_days_low": p.turnaround_days_low,
-                "turnaround_days_high": p.turnaround_days_high,
-                "out_of_pocket_low_usd": oop_low,
-                "out_of_pocket_high_usd": oop_high,
-                "out_of_pocket_rule": oop_rule,
-                "note": reason,
-                "source_id": p.source_id,
-            }
-        )
-    frame = pd.DataFrame(rows)
-    frame.attrs.update(plan=plan, year=year, to_year=to_year)
-    return frame

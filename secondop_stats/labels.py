@@ -32,4 +32,26 @@ ASPECT_LABELS: dict[str, str] = {
     "remote_records_only_covered": "Remote records-only opinion covered",
     "cost_sharing": "Cost sharing",
     "coinsurance_pct": "Coinsurance",
+    "good_faith_estimate": "Good Faith Estimate (dispute threshold, $)",
+}
+
+#: How a service is paid for (``providers.payment``), as a reader would say it.
+PAYMENT_LABELS: dict[str, str] = {
+    "billable_visit": "billed to insurance",
+    "records_review": "records review",
+    "cash_service": "cash service",
+    "member_benefit": "member benefit",
+    "free_service": "free",
+    "lookup": "look-up service",
+}
+
+#: What a cost estimate says about coverage (``OutOfPocket.status``).
+STATUS_LABELS: dict[str, str] = {
+    "covered": "covered",
+    "not_covered": "not covered",
+    "not_billed": "not billed to insurance",
+    "member_benefit": "free to members",
+    "free": "free",
+    "lookup": "not insurance",
+    "unknown": "depends on your plan",
 }

@@ -300,6 +300,10 @@ def provider_ranges(tables: dict[str, Table]) -> Iterator[Violation]:
                 "",
                 "a price needs its year, or a price_note saying why the year is unknown",
             )
+        if row["price_low_usd"] is not None and row["payment"] is None:
+            yield t.violation(
+                line, "payment", "", "a priced service must say how it is paid for (payment)"
+            )
 
 
 YES_NO = frozenset({"yes", "no", "usually", "usually_not", "varies", "may"})
@@ -308,6 +312,7 @@ COVERAGE_VALUES: dict[str, frozenset[str]] = {
         {"deductible_then_coinsurance", "copay", "no_cost", "full_price", "plan_specific"}
     ),
     "coinsurance_pct": frozenset({"percent"}),
+    "good_faith_estimate": frozenset({"yes", "no"}),
 }
 REQUIRED_PRIMARY_ASPECTS = ("second_opinion_covered", "cost_sharing")
 

@@ -15,9 +15,9 @@ import pytest
 from secondop_stats.apps import build_explorer, build_guide, build_providers
 from secondop_stats.apps.downloads import decode_data_uri
 from secondop_stats.apps.exports import CSV_COLUMNS
-from secondop_stats.apps.filters import GROUP_PREFIX
+from secondop_stats.query.selection import GROUP_PREFIX
 from secondop_stats.apps.html import html_table
-from secondop_stats.apps.pooling import MIXED_METRICS
+from secondop_stats.query.pooling import MIXED_METRICS
 from secondop_stats.apps.serve import add_serve_command, landing_url, voila_command, voila_env
 
 

@@ -11,14 +11,15 @@ from hypothesis import strategies as st
 
 from secondop_stats import ParameterError
 from secondop_stats.costs import (
+    PAYMENT_KINDS,
     PLANS,
     cost_per_changed_decision,
     coverage_rules,
     inflate,
     out_of_pocket,
     part_b_deductible,
-    provider_costs,
 )
+from secondop_stats.query.providers import CostSituation, provider_table
 
 # --- inflation -----------------------------------------------------------------------------
 
@@ -73,7 +74,9 @@ def test_part_b_price_below_deductible(evidence) -> None:
 
 def test_part_b_remote_records_only_not_covered(evidence) -> None:
     """seed-002: Medicare requires that the patient be seen; online opinions are not paid."""
-    r = out_of_pocket(700, "medicare_part_b", year=2025, remote=True, evidence=evidence)
+    r = out_of_pocket(
+        700, "medicare_part_b", year=2025, payment="records_review", evidence=evidence
+    )
     assert r.covered is False and r.patient_pays == 700
     assert "remote" in r.rule
 
@@ -98,12 +101,13 @@ def test_self_pay_pays_full_price(evidence) -> None:
 def test_hmo_in_network_with_referral_costs_at_most_a_copay(evidence) -> None:
     """seed-002: most HMOs provide second opinions at no cost, except possibly a small co-pay."""
     r = out_of_pocket(400, "hmo", year=2025, evidence=evidence)
-    assert r.covered is True and r.patient_pays == 0
+    assert r.status == "unknown" and math.isnan(r.patient_pays)  # copay not entered: not $0
+    assert r.missing_input == "copay_usd"
     assert out_of_pocket(400, "hmo", year=2025, copay_usd=30, evidence=evidence).patient_pays == 30
 
 
 def test_hmo_without_referral_or_out_of_network_pays_full(evidence) -> None:
-    no_ref = out_of_pocket(400, "hmo", year=2025, referral=False, evidence=evidence)
+    no_ref = out_of_pocket(400, "hmo", year=2025, referral=False, copay_usd=30, evidence=evidence)
     assert no_ref.covered is False and no_ref.patient_pays == 400
     oon = out_of_pocket(400, "hmo", year=2025, in_network=False, evidence=evidence)
     assert oon.covered is False and oon.patient_pays == 400
@@ -112,8 +116,8 @@ def test_hmo_without_referral_or_out_of_network_pays_full(evidence) -> None:
 def test_ppo_in_network_copay_out_of_network_plan_share(evidence) -> None:
     r = out_of_pocket(400, "ppo", year=2025, copay_usd=25, evidence=evidence)
     assert r.covered is True and r.patient_pays == 25
-    oon = out_of_pocket(400, "ppo", year=2025, in_network=False, evidence=evidence)
-    assert oon.covered is not False
+    oon = out_of_pocket(400, "ppo", year=2025, in_network=False, copay_usd=25, evidence=evidence)
+    assert oon.covered is True
     assert any("out of network" in c for c in oon.caveats)
 
 
@@ -135,7 +139,7 @@ def test_every_plan_has_sourced_rules(evidence, plan) -> None:
     for rule in rules.values():
         assert rule.source_id in set(evidence.sources["source_id"])
         assert rule.quote.strip()
-    r = out_of_pocket(500, plan, year=2025, deductible_met=True, evidence=evidence)
+    r = out_of_pocket(500, plan, year=2025, deductible_met=True, copay_usd=20, evidence=evidence)
     assert r.rule and (r.source_id or not r.rule_ids)
 
 
@@ -148,31 +152,142 @@ def test_unknown_plan_and_year_list_valid_values(evidence) -> None:
         out_of_pocket(-5, "hmo", year=2025, evidence=evidence)
 
 
-@settings(max_examples=60, deadline=None)
+amounts = st.one_of(st.none(), st.floats(0, 10_000))
+
+
+@settings(max_examples=150, deadline=None)
 @given(
     price=st.floats(0, 10_000),
     plan=st.sampled_from(PLANS),
+    payment=st.sampled_from(tuple(PAYMENT_KINDS)),
     met=st.booleans(),
-    remote=st.booleans(),
+    remaining=st.one_of(st.none(), st.floats(0, 283)),
+    coinsurance=st.one_of(st.none(), st.floats(0, 100)),
+    copay=amounts,
+    oop_max=amounts,
     in_network=st.booleans(),
     referral=st.booleans(),
 )
-def test_patient_share_is_between_zero_and_price(
-    evidence, price, plan, met, remote, in_network, referral
+def test_patient_share_is_finite_and_between_zero_and_price(
+    evidence,
+    price,
+    plan,
+    payment,
+    met,
+    remaining,
+    coinsurance,
+    copay,
+    oop_max,
+    in_network,
+    referral,
 ) -> None:
     r = out_of_pocket(
         price,
         plan,
-        year=2025,
+        year=2026,
+        payment=payment,
         deductible_met=met,
-        remote=remote,
+        deductible_remaining_usd=remaining,
+        coinsurance_pct=coinsurance,
+        copay_usd=copay,
+        oop_max_remaining_usd=oop_max,
         in_network=in_network,
         referral=referral,
         evidence=evidence,
     )
-    if not math.isnan(r.patient_pays):
+    if r.status == "unknown":
+        assert math.isnan(r.patient_pays) and r.rule
+    else:
+        assert math.isfinite(r.patient_pays)
         assert -1e-9 <= r.patient_pays <= price + 1e-9
         assert r.patient_pays + r.insurer_pays == pytest.approx(price)
+    if r.status == "covered":
+        parts = r.deductible_part + r.coinsurance_part + r.copay_part - r.oop_max_reduction
+        assert parts == pytest.approx(r.patient_pays, abs=0.011)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("price_usd", -1.0),
+        ("price_usd", math.nan),
+        ("price_usd", math.inf),
+        ("price_usd", True),
+        ("price_usd", "500"),
+        ("copay_usd", -5.0),
+        ("copay_usd", math.nan),
+        ("copay_usd", True),
+        ("coinsurance_pct", 120.0),
+        ("deductible_remaining_usd", -700.0),
+        ("deductible_remaining_usd", 1000.0),
+        ("oop_max_remaining_usd", math.inf),
+    ],
+)
+def test_impossible_inputs_are_refused(evidence, name, value) -> None:
+    """A negative, non-finite or boolean amount, and a Part B deductible remaining above the
+    year's deductible, are refused with a message naming the input."""
+    kwargs = {"price_usd": 500.0, name: value}
+    price = kwargs.pop("price_usd")
+    with pytest.raises(ParameterError, match=name):
+        out_of_pocket(price, "medicare_part_b", year=2026, evidence=evidence, **kwargs)
+
+
+def _scenarios() -> list[dict[str, str]]:
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "cost_scenarios.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _number(text: str) -> float | None:
+    return float(text) if text.strip() else None
+
+
+@pytest.mark.parametrize("case", _scenarios(), ids=lambda c: c["case"])
+def test_cost_scenario(evidence, case) -> None:
+    """tests/data/cost_scenarios.csv: each case with the rule that decides it."""
+    r = out_of_pocket(
+        float(case["price"]),
+        case["plan"],
+        year=int(case["year"]),
+        payment=case["payment"],
+        deductible_met=case["deductible_met"] == "true",
+        deductible_remaining_usd=_number(case["deductible_remaining"]),
+        coinsurance_pct=_number(case["coinsurance"]),
+        copay_usd=_number(case["copay"]),
+        oop_max_remaining_usd=_number(case["oop_max"]),
+        in_network=case["in_network"] == "true",
+        referral=case["referral"] == "true",
+        opinion=int(case["opinion"]),
+        first_two_differ=case["first_two_differ"] == "true",
+        evidence=evidence,
+    )
+    assert r.status == case["status"], r.rule
+    expected = _number(case["expected"])
+    if expected is None:
+        assert math.isnan(r.patient_pays)
+    else:
+        assert r.patient_pays == pytest.approx(expected, abs=0.005), r.rule
+
+
+def test_scenarios_cover_every_plan_payment_and_status() -> None:
+    cases = _scenarios()
+    assert len(cases) >= 30
+    assert {c["plan"] for c in cases} == set(PLANS)
+    assert {c["payment"] for c in cases} == set(PAYMENT_KINDS) - {"records_review"} | {
+        "records_review"
+    }
+    assert {c["status"] for c in cases} >= {
+        "covered",
+        "not_covered",
+        "not_billed",
+        "member_benefit",
+        "free",
+        "lookup",
+        "unknown",
+    }
 
 
 # --- cost per changed decision ---------------------------------------------------------------
@@ -190,41 +305,58 @@ def test_cost_per_changed_decision() -> None:
         cost_per_changed_decision(700, 0.3, (0.4, 0.5))
 
 
-# --- providers -----------------------------------------------------------------------------
+# --- providers ---------------------------------------------------------------------------
 
 
-def test_provider_costs_table(evidence) -> None:
-    table = provider_costs("medicare_part_b", 2026, evidence=evidence)
+def test_provider_table_prices_and_dollars(evidence) -> None:
+    table = provider_table(
+        evidence,
+        CostSituation("medicare_part_b", 2026),
+        include_unpriced=True,
+        include_lookups=True,
+    )
     assert len(table) == len(evidence.providers)
-    priced = table[table["price_low_usd"].notna() & table["price_year"].notna()]
-    assert priced["price_low_2025_usd"].notna().all()
+    assert table.attrs["today_year"] == 2025
+    dated = table[table["price_low_usd"].gt(0) & table["price_year"].notna()]
+    assert dated["price_low_today"].notna().all()
     free = table[table["price_high_usd"] == 0]
-    assert len(free) and (free["price_high_2025_usd"] == 0).all()
+    assert len(free) and (free["price_high_today"] == 0).all()
     undated = table[table["price_low_usd"].gt(0) & table["price_year"].isna()]
-    assert undated["price_low_2025_usd"].isna().all()
-    assert (undated["note"] == "year of the price not known: cannot adjust for inflation").all()
+    assert undated["price_low_today"].isna().all()
+    assert undated["pays_low_today"].isna().all() and undated["pays_low_quoted"].notna().all()
     unpriced = table[table["price_low_usd"].isna()]
-    assert (unpriced["note"] == "price not known").all()
-    assert unpriced["out_of_pocket_low_usd"].isna().all()
-    stanford = table[table["name"].str.contains("Stanford") & (table["price_low_usd"] == 700)]
-    assert len(stanford) >= 1
+    assert (unpriced["price_note"] == "price not known").all()
+    assert unpriced["pays_low_today"].isna().all()
 
 
-def test_video_visits_are_not_records_only(evidence) -> None:
-    """The remote records-only rule applies to records reviews, not to video visits."""
-    from secondop_stats.costs import is_records_only
+def test_you_pay_is_in_the_same_dollars_as_the_price(evidence) -> None:
+    """A cash service's share equals its price in today's dollars and as quoted."""
+    table = provider_table(evidence, CostSituation("ppo", 2026, copay_usd=25))
+    cash = table[(table["payment"] == "cash_service") & table["price_low_today"].notna()]
+    assert len(cash)
+    assert (cash["pays_low_today"] - cash["price_low_today"]).abs().max() < 1e-9
+    assert (cash["pays_low_quoted"] - cash["price_low_usd"]).abs().max() < 1e-9
+    assert (cash["status"] == "not_billed").all()
 
-    assert is_records_only(True, "records_review")
-    assert not is_records_only(True, "video")
-    assert not is_records_only(False, "records_review")
-    assert not is_records_only(None, "records_review")
-    table = provider_costs("medicare_part_b", 2026, deductible_met=True, evidence=evidence)
-    video = table[(table["modality"] == "video") & table["price_low_usd"].gt(0)]
-    records = table[
-        (table["modality"] == "records_review")
-        & table["remote"].eq(True)
-        & table["price_low_usd"].gt(0)
-    ]
-    assert len(records) and (records["out_of_pocket_low_usd"] == records["price_low_usd"]).all()
-    if len(video):
-        assert (video["out_of_pocket_low_usd"] < video["price_low_usd"]).all()
+
+def test_rules_apply_only_to_what_the_plan_bills(evidence) -> None:
+    part_b = provider_table(evidence, CostSituation("medicare_part_b", 2026))
+    assert not part_b["rule"].str.contains("deductible").any()  # no billable priced service
+    cedars = part_b[part_b["provider_id"] == "cedars-sinai-virtual-research"].iloc[0]
+    assert cedars["status"] == "not_billed" and cedars["pays_low_quoted"] == 590
+    medicaid = provider_table(evidence, CostSituation("medicaid", 2026))
+    online = medicaid[medicaid["payment"] == "records_review"]
+    assert len(online) and online["pays_low_today"].isna().all()  # not "$0"
+    lookups = provider_table(evidence, CostSituation("medicare_part_b", 2026), include_lookups=True)
+    look = lookups[lookups["payment"] == "lookup"]
+    assert len(look) and (look["status"] == "lookup").all()
+    assert (look["pays_low_quoted"] == look["price_low_usd"]).all()
+
+
+def test_consultation_row_shows_the_breakdown(evidence) -> None:
+    table = provider_table(
+        evidence, CostSituation("medicare_part_b", 2026), consultation_price_usd=500
+    )
+    row = table.iloc[0]
+    assert row["payment"] == "billable_visit" and row["pays_low_today"] == pytest.approx(326.40)
+    assert row["deductible_part"] == 283 and row["coinsurance_part"] == pytest.approx(43.40)

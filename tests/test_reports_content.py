@@ -25,7 +25,7 @@ def test_key_figures_are_primary_observed_reports_of_the_group(ctx) -> None:
     assert kf["evidence_type"].eq("observed").all()
     assert kf["condition_group"].eq("cancer").all()
     assert {"ci_low", "ci_high"} <= set(kf.columns)
-    every = content.key_figures(ctx.figure_table, "all")
+    every = content.key_figures(ctx.evidence, "all")
     assert len(every) >= len(kf)
     assert set(every["condition_group"]) > {"cancer"}
 

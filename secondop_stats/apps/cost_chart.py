@@ -12,13 +12,17 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..plots import OKABE_ITO
-from .provider_costs import finite
 
 _SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "secondop-costs"}
 _PRICE = "#cbd2d9"
 _PATIENT = OKABE_ITO["blue"]
 _CHANGE = OKABE_ITO["vermillion"]
 _DOLLARS = FuncFormatter(lambda x, _: f"${x:,.0f}")
+
+
+def finite(values: pd.Series) -> np.ndarray:
+    """Values as floats with NaN for missing (for plotting)."""
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _short(text: str, limit: int) -> str:
@@ -52,7 +56,7 @@ def _ranges(
 
 def cost_chart_svg(frame: pd.DataFrame, title: str, rate_text: str) -> bytes:
     """SVG of the chart for the priced services in ``frame`` (a cost_frame)."""
-    rows = frame[frame["price_low"].notna()].reset_index(drop=True)
+    rows = frame[frame["compare_low"].notna()].reset_index(drop=True)
     n = max(len(rows), 1)
     height = 1.3 + 0.3 * n
     fig = Figure(figsize=(11, height), dpi=72)
@@ -60,11 +64,11 @@ def cost_chart_svg(frame: pd.DataFrame, title: str, rate_text: str) -> bytes:
     left_ax = fig.add_axes((0.37, bottom, 0.28, top - bottom))
     right_ax = fig.add_axes((0.69, bottom, 0.29, top - bottom), sharey=left_ax)
     y = np.arange(len(rows))
-    latest = int(rows["latest_year"].iloc[0]) if len(rows) else ""
-    price_low, price_high = finite(rows["price_low"]), finite(rows["price_high"])
-    oop_low, oop_high = finite(rows["oop_low"]), finite(rows["oop_high"])
+    latest = int(rows["today_year"].iloc[0]) if len(rows) else ""
+    price_low, price_high = finite(rows["compare_low"]), finite(rows["compare_high"])
+    oop_low, oop_high = finite(rows["pays_compare_low"]), finite(rows["pays_compare_high"])
     _ranges(left_ax, y, price_low, price_high, _PRICE, "full price", width=9)
-    _ranges(left_ax, y, oop_low, oop_high, _PATIENT, "you pay", width=4)
+    _ranges(left_ax, y, oop_low, oop_high, _PATIENT, "you pay (estimate)", width=4)
     unknown = ~np.isfinite(oop_low)
     if unknown.any():
         left_ax.plot(
@@ -78,7 +82,7 @@ def cost_chart_svg(frame: pd.DataFrame, title: str, rate_text: str) -> bytes:
     _ranges(right_ax, y, est_low, est_high, _CHANGE, "price ÷ rate", width=6)
     whisker = np.isfinite(ci_low) & np.isfinite(ci_high)
     right_ax.hlines(y[whisker], ci_low[whisker], ci_high[whisker], color=_CHANGE, linewidth=1)
-    patient = finite(rows["oop_per_change_low"])
+    patient = finite(rows["pays_per_change_low"])
     right_ax.plot(patient, y, "o", color=_PATIENT, markersize=4, label="your share ÷ rate")
     right_ax.set_title("Spent per changed decision", fontsize=10, loc="left")
     right_ax.legend(loc="lower right", fontsize=8, frameon=False)

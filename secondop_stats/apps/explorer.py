@@ -14,13 +14,14 @@ import ipywidgets as w
 import pandas as pd
 
 from ..evidence import Evidence
+from ..query.figures import SOURCE_CLASSES, PreparedEvidence, prepared_evidence
+from ..query.pooling import PoolCache, PoolOutcome
+from ..query.selection import ALL, Filters, apply_filters, condition_options
+from ..text import interval, percent
 from .controls import checkbox
-from .data import SOURCE_CLASSES, AppData, app_data
 from .exports import ExportFile, ReferenceExporter, export_files, export_links
-from .filters import ALL, Filters, apply_filters, condition_options
 from .forest import ForestCanvas, forest_rows
-from .html import STYLE, Safe, html_table, interval, percent, tag
-from .pooling import PoolCache, PoolOutcome
+from .html import STYLE, Safe, html_table, tag
 from .provenance import provenance_card
 
 #: Subgroups the pooled estimate can be split by (a column of the figure table, or none).
@@ -48,7 +49,7 @@ _WIDE = {"description_width": "110px"}
 class EvidenceExplorer:
     """The explorer's widgets, its current state and its root container ``widget``."""
 
-    def __init__(self, data: AppData) -> None:
+    def __init__(self, data: PreparedEvidence) -> None:
         self.data = data
         figures = data.figures
         self._pools = PoolCache()
@@ -361,7 +362,7 @@ class EvidenceExplorer:
 
 def build_explorer(evidence: Evidence | None = None) -> EvidenceExplorer:
     """Build the evidence explorer over ``evidence`` (default: the shipped evidence)."""
-    return EvidenceExplorer(app_data(evidence))
+    return EvidenceExplorer(prepared_evidence(evidence))
 
 
 __all__ = ["POOL_BY", "EvidenceExplorer", "build_explorer"]

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..citations import to_bibtex, to_csl_json
+from ..text import is_missing
 from .downloads import download_bar, download_link
-from .html import Safe, is_missing
+from .html import Safe
 
 #: Columns of the CSV export, in order: identity, the figure as reported, interval, provenance.
 CSV_COLUMNS = (

@@ -22,7 +22,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import ScaledTranslation
 
 from ..plots import OKABE_ITO
-from .html import interval, is_missing, percent
+from ..text import interval, is_missing, percent
 
 RowKind = Literal["study", "excluded", "bound", "pooled", "header"]
 

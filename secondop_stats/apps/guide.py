@@ -15,11 +15,11 @@ import ipywidgets as w
 
 from ..citations import reference_text
 from ..evidence import Evidence
-from .data import AppData, app_data
+from ..query.checklist import Item, SourceNumbers, advice, reasons, situations
+from ..query.figures import PreparedEvidence, prepared_evidence
+from ..query.rates import ALL_GROUPS, RateChoice, pooled_rates
 from .downloads import download_link
-from .guidance import Item, SourceNumbers, advice, reasons, situations
 from .html import STYLE, Safe, esc, tag
-from .rates import ALL_GROUPS, RateChoice, pooled_rates
 
 #: Metrics the guide reports for a kind of case.
 GUIDE_METRICS = ("diagnosis_changed", "treatment_changed", "surgery_not_needed")
@@ -60,7 +60,7 @@ _PRINT_BUTTON = (
 class DecisionGuide:
     """The decision guide's widgets, state and root container ``widget``."""
 
-    def __init__(self, data: AppData) -> None:
+    def __init__(self, data: PreparedEvidence) -> None:
         self.data = data
         guidance = data.evidence.guidance
         self.guidance = guidance
@@ -254,4 +254,4 @@ class DecisionGuide:
 
 def build_guide(evidence: Evidence | None = None) -> DecisionGuide:
     """Build the decision guide over ``evidence`` (default: the shipped evidence)."""
-    return DecisionGuide(app_data(evidence))
+    return DecisionGuide(prepared_evidence(evidence))

@@ -7,11 +7,12 @@ from escaped parts) are inserted as markup, so a quote or a title can never inje
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
+
+from ..text import is_missing
 
 #: Styles shared by the apps; class names carry the ``so-`` prefix to stay out of Jupyter's way.
 STYLE = """
@@ -59,16 +60,6 @@ class Safe(str):
     __slots__ = ()
 
 
-def is_missing(value: Any) -> bool:
-    """True for None, NaN and pandas' NA/NaT."""
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def esc(value: Any) -> Safe:
     """Escape any value for HTML; missing values become an empty string."""
     if isinstance(value, Safe):
@@ -101,39 +92,6 @@ def link(url: Any, text: Any | None = None) -> Safe:
     if is_missing(url) or not str(url).startswith(("http://", "https://")):
         return esc(text if text is not None else url)
     return tag("a", text if text is not None else url, href=url, target="_blank", rel="noopener")
-
-
-def percent(value: float | None, digits: int = 1) -> str:
-    """A proportion (0-1) as ``"12.3%"``; empty when missing."""
-    if is_missing(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
-        return ""
-    return f"{100 * float(value):.{digits}f}%"  # type: ignore[arg-type]
-
-
-def interval(low: float | None, high: float | None, digits: int = 1) -> str:
-    """A proportion interval as ``"10.2–14.9%"``; empty when either end is missing."""
-    if is_missing(low) or is_missing(high):
-        return ""
-    return f"{100 * float(low):.{digits}f}–{100 * float(high):.{digits}f}%"  # type: ignore[arg-type]
-
-
-def money(value: float | None, digits: int = 0) -> str:
-    """Dollars as ``"$1,234"``; an em dash when unknown, ∞ when unbounded."""
-    if is_missing(value):
-        return "—"
-    value = float(value)  # type: ignore[arg-type]
-    if math.isinf(value):
-        return "∞"
-    return f"${value:,.{digits}f}"
-
-
-def money_range(low: float | None, high: float | None, digits: int = 0) -> str:
-    """A price range, or one price when both ends agree."""
-    if is_missing(low):
-        return "—"
-    if is_missing(high) or float(low) == float(high):  # type: ignore[arg-type]
-        return money(low, digits)
-    return f"{money(low, digits)}–{money(high, digits)}"
 
 
 Cell = Callable[[Mapping[str, Any]], Any]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import ipywidgets as w
 
 from ..evidence import Evidence
-from .data import app_data
+from ..query.figures import prepared_evidence
 from .html import STYLE, Safe, tag
 
 
 def overview_html(evidence: Evidence | None = None) -> Safe:
     """A short paragraph counting figures, studies, sources, services and guidance items."""
-    data = app_data(evidence)
+    data = prepared_evidence(evidence)
     ev = data.evidence
     figures = data.figures
     observed = figures[figures["evidence_type"] == "observed"]

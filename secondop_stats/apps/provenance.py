@@ -9,8 +9,9 @@ from typing import Any
 import pandas as pd
 
 from ..citations import reference_links, reference_text
-from .data import DESIGNS
-from .html import Safe, definition_list, esc, is_missing, join, link, tag
+from ..query.figures import DESIGNS
+from ..text import is_missing
+from .html import Safe, definition_list, esc, join, link, tag
 
 _LINK_TEXT = {"doi": "DOI", "pubmed": "PubMed", "url": "Web page"}
 _ORIGIN = {

@@ -9,27 +9,41 @@ treatment at a rate chosen from the evidence.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import ipywidgets as w
 import pandas as pd
 
 from .. import costs as cost_rules
+from ..errors import ParameterError
 from ..evidence import Evidence
-from ..labels import MODALITY_LABELS, PLAN_LABELS
+from ..labels import PAYMENT_LABELS, PLAN_LABELS, STATUS_LABELS
+from ..query.figures import PreparedEvidence, prepared_evidence
+from ..query.providers import (
+    CONSULTATION_ID,
+    CostSituation,
+    good_faith_estimate,
+    provider_table,
+    with_spend_per_change,
+)
+from ..query.rates import RateChoice, rate_choices
+from ..query.state import as_amount, as_bool, one_of, parse_state, to_query
+from ..text import is_missing, money, money_range
 from .controls import checkbox
 from .cost_chart import cost_chart_svg
-from .data import AppData, app_data
-from .html import STYLE, Safe, esc, html_table, is_missing, money, money_range, tag
+from .html import STYLE, Safe, esc, html_table, tag
 from .provenance import citation
-from .provider_costs import PlanOptions, cost_frame, patient_costs, price_table
-from .rates import RateChoice, rate_choices
 
-HOW_GIVEN = {
-    "provider": "As each service gives it",
-    "remote": "Remotely, from records",
-    "in_person": "In person",
+_WIDE = {"description_width": "190px"}
+ESTIMATE_NOTE = "Every amount you pay is an estimate, not a quote."
+#: Text inputs for the patient's own numbers: empty means "not entered".
+AMOUNT_INPUTS = {
+    "deductible_left": "Plan deductible left $",
+    "coinsurance": "Your coinsurance %",
+    "copay": "Your copay $",
+    "oop_max_left": "Out-of-pocket maximum left $",
+    "visit_price": "Price of a consultation $",
 }
-_WIDE = {"description_width": "150px"}
 
 
 def _turnaround(r: dict) -> str:
@@ -39,68 +53,67 @@ def _turnaround(r: dict) -> str:
     return f"{low:g} days" if low == high else f"{low:g}–{high:g} days"
 
 
-def _how(r: dict) -> str:
-    how = MODALITY_LABELS.get(r["modality"], "") if not is_missing(r["modality"]) else ""
-    remote = not is_missing(r["remote"]) and bool(r["remote"])
-    if remote and how not in ("records review", "video visit", "doctor to doctor"):
-        how = f"{how}, remote".strip(", ")
-    return how
+def _quoted(r: dict) -> str:
+    year = "" if is_missing(r["price_year"]) else f" ({int(r['price_year'])})"
+    return money_range(r["price_low_usd"], r["price_high_usd"]) + year
+
+
+def _you_pay(r: dict, low: str, high: str) -> str:
+    if is_missing(r[low]):
+        return STATUS_LABELS["unknown"] if r["rule"] else "—"
+    return money_range(r[low], r[high])
 
 
 class ProvidersApp:
-    """The providers-and-costs app: widgets, state (``options``, ``rate``, ``costs``) and
+    """The providers-and-costs app: widgets, ``state``, the shown ``costs`` table and
     ``widget``."""
 
-    def __init__(self, data: AppData) -> None:
+    def __init__(self, data: PreparedEvidence, state: dict[str, Any] | None = None) -> None:
         self.data = data
         ev = data.evidence
-        self.prices = price_table(ev)
-        self._price_records = self.prices.to_dict("records")
         self.rates: dict[str, RateChoice] = rate_choices(data)
         years = sorted((int(y) for y in ev.part_b_deductible["year"]), reverse=True)
+        self.parsers = {
+            "plan": one_of(PLAN_LABELS),
+            "year": one_of(years),
+            "deductible_met": as_bool,
+            **dict.fromkeys(AMOUNT_INPUTS, as_amount),
+            "network": as_bool,
+            "referral": as_bool,
+            "rate": one_of(self.rates),
+            "unpriced": as_bool,
+            "lookups": as_bool,
+        }
+        initial = parse_state(state, self.parsers)
 
         self.plan = w.Dropdown(
             options=[(v, k) for k, v in PLAN_LABELS.items()],
             value="medicare_part_b",
             description="Insurance",
             style=_WIDE,
-            layout=w.Layout(width="440px"),
+            layout=w.Layout(width="460px"),
         )
         self.year = w.Dropdown(
             options=years,
             value=years[0],
             description="Year",
             style=_WIDE,
-            layout=w.Layout(width="260px"),
+            layout=w.Layout(width="300px"),
         )
         self.deductible_met = checkbox("Deductible already met", value=False)
-        self.deductible_left = w.BoundedFloatText(
-            value=0.0,
-            min=0.0,
-            max=100_000.0,
-            step=50.0,
-            description="Plan deductible left $",
-            style=_WIDE,
-            layout=w.Layout(width="300px"),
-        )
-        self.copay = w.BoundedFloatText(
-            value=0.0,
-            min=0.0,
-            max=10_000.0,
-            step=5.0,
-            description="Your copay $",
-            style=_WIDE,
-            layout=w.Layout(width="300px"),
-        )
+        self.amounts = {
+            key: w.Text(
+                value="",
+                placeholder="not entered",
+                description=label,
+                style=_WIDE,
+                layout=w.Layout(width="330px"),
+                continuous_update=False,
+            )
+            for key, label in AMOUNT_INPUTS.items()
+        }
         self.in_network = checkbox("Doctor is in the plan's network", value=True)
         self.referral = checkbox("Referral / prior authorisation obtained", value=True)
-        self.how_given = w.Dropdown(
-            options=[(v, k) for k, v in HOW_GIVEN.items()],
-            value="provider",
-            description="Opinion given",
-            style=_WIDE,
-            layout=w.Layout(width="440px"),
-        )
         rate_options = [(c.label, key) for key, c in self.rates.items()]
         default_rate = "pooled:treatment_changed:all"
         self.rate_choice = w.Dropdown(
@@ -115,13 +128,14 @@ class ProvidersApp:
         self.show_unpriced = checkbox("Also list services without a known price", value=False)
         self.include_lookups = checkbox("Include doctor look-up services", value=False)
 
+        self.input_view = w.HTML()
         self.rule_view = w.HTML()
         self.rate_view = w.HTML()
         self.table_view = w.HTML(layout=w.Layout(width="100%"))
         self.chart = w.Image(format="svg+xml", layout=w.Layout(width="100%", max_width="1100px"))
         self.plan.add_class("so-providers-plan")
-        self.how_given.add_class("so-providers-how")
         for view, name in (
+            (self.input_view, "inputs"),
             (self.rule_view, "rule"),
             (self.rate_view, "rate"),
             (self.table_view, "table"),
@@ -129,25 +143,27 @@ class ProvidersApp:
         ):
             view.add_class(f"so-providers-{name}")
 
-        self.options = PlanOptions()
+        self.situation = CostSituation()
+        self.consultation_price: float | None = None
         self.rate: RateChoice | None = None
         self.costs = pd.DataFrame()
         self.svg = b""
         self.widget = self._layout()
         self.widget.add_class("so-app")
-        for control in (
+        self._controls = (
             self.plan,
             self.year,
             self.deductible_met,
-            self.deductible_left,
-            self.copay,
+            *self.amounts.values(),
             self.in_network,
             self.referral,
-            self.how_given,
             self.rate_choice,
             self.show_unpriced,
             self.include_lookups,
-        ):
+        )
+        self._updating = False
+        self.set_state(initial)
+        for control in self._controls:
             control.observe(self._on_change, names="value")
         self.update()
 
@@ -155,18 +171,20 @@ class ProvidersApp:
         header = w.HTML(
             STYLE + "<h2>What does a second opinion cost, and what would you pay?</h2>"
             "<p class='so-lead'>Second-opinion services with the prices they were quoted at, "
-            "in the year quoted and in today's dollars. Choose your insurance to see what you "
-            "would pay under the rule that applies, and a rate from the evidence to see the "
-            "spend per changed diagnosis or treatment.</p>"
+            "in the year quoted and in today's dollars, and how each is paid for. Choose your "
+            "insurance and enter your plan's own numbers to estimate what you would pay. "
+            f"{ESTIMATE_NOTE}</p>"
         )
         row = dict(layout=w.Layout(flex_flow="row wrap", align_items="center"))
+        a = self.amounts
         return w.VBox(
             [
                 header,
                 w.HBox([self.plan, self.year], **row),
                 w.HBox([self.deductible_met, self.in_network, self.referral], **row),
-                w.HBox([self.deductible_left, self.copay], **row),
-                w.HBox([self.how_given], **row),
+                w.HBox([a["deductible_left"], a["coinsurance"], a["copay"]], **row),
+                w.HBox([a["oop_max_left"], a["visit_price"]], **row),
+                self.input_view,
                 self.rule_view,
                 w.HTML("<h3>How often does a second opinion change something?</h3>"),
                 self.rate_choice,
@@ -183,94 +201,169 @@ class ProvidersApp:
 
     # --- state -------------------------------------------------------------------------
 
-    def plan_options(self) -> PlanOptions:
-        """The cost options the widgets describe."""
-        remote = {"provider": None, "remote": True, "in_person": False}[self.how_given.value]
-        left = float(self.deductible_left.value)
-        return PlanOptions(
+    @property
+    def state(self) -> dict[str, Any]:
+        """The view as URL-query keys (only what differs from the defaults is needed)."""
+        out: dict[str, Any] = {
+            "plan": self.plan.value,
+            "year": self.year.value,
+            "deductible_met": self.deductible_met.value,
+            "network": self.in_network.value,
+            "referral": self.referral.value,
+            "rate": self.rate_choice.value,
+            "unpriced": self.show_unpriced.value,
+            "lookups": self.include_lookups.value,
+        }
+        for key, box in self.amounts.items():
+            if box.value.strip():
+                out[key] = box.value.strip()
+        return out
+
+    def query(self) -> dict[str, str]:
+        """The state as URL query strings."""
+        return to_query(self.state)
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Set the widgets from a state (checked with the app's parsers first)."""
+        state = parse_state(state, self.parsers)
+        self._updating = True
+        try:
+            simple = {
+                "plan": self.plan,
+                "year": self.year,
+                "deductible_met": self.deductible_met,
+                "network": self.in_network,
+                "referral": self.referral,
+                "rate": self.rate_choice,
+                "unpriced": self.show_unpriced,
+                "lookups": self.include_lookups,
+            }
+            for key, value in state.items():
+                if key in simple:
+                    simple[key].value = value
+                elif key in self.amounts:
+                    self.amounts[key].value = "" if value is None else f"{value:g}"
+        finally:
+            self._updating = False
+        if hasattr(self, "_controls") and state:
+            self.update()
+
+    def _amount(self, key: str) -> float | None:
+        """The number typed into an amount input, None when empty; bad text is refused."""
+        return as_amount(key, self.amounts[key].value)
+
+    def cost_situation(self) -> tuple[CostSituation, float | None, list[str]]:
+        """The situation the widgets describe, the consultation price, and input problems."""
+        problems = []
+        values: dict[str, float | None] = {}
+        for key in AMOUNT_INPUTS:
+            try:
+                values[key] = self._amount(key)
+            except ParameterError:
+                problems.append(f"{AMOUNT_INPUTS[key]} is not a number: left out")
+                values[key] = None
+        year = int(self.year.value)
+        left = values["deductible_left"]
+        if left is not None and self.plan.value == "medicare_part_b":
+            limit = cost_rules.part_b_deductible(year, self.data.evidence)
+            if left > limit:
+                problems.append(f"deductible left is more than the {year} deductible: left out")
+                left = None
+        coins = values["coinsurance"]
+        if coins is not None and coins > 100:
+            problems.append("coinsurance above 100%: left out")
+            coins = None
+        situation = CostSituation(
             plan=self.plan.value,
-            year=int(self.year.value),
+            year=year,
             deductible_met=bool(self.deductible_met.value),
+            deductible_remaining_usd=left,
+            coinsurance_pct=coins,
+            copay_usd=values["copay"],
+            oop_max_remaining_usd=values["oop_max_left"],
             in_network=bool(self.in_network.value),
             referral=bool(self.referral.value),
-            remote=remote,
-            deductible_left_usd=left if left > 0 else None,
-            copay_usd=float(self.copay.value),
         )
-
-    def visible_services(self) -> list[dict]:
-        """Provider rows the listing shows under the current "show" options."""
-        return [
-            r
-            for r in self._price_records
-            if (r["priced"] or self.show_unpriced.value)
-            and (not r["lookup"] or self.include_lookups.value)
-        ]
+        return situation, values["visit_price"], problems
 
     def update(self) -> None:
         """Recompute what the patient pays, the spend per change, the table and the chart."""
-        self.options = self.plan_options()
-        self._sync_inputs()
+        self.situation, self.consultation_price, problems = self.cost_situation()
         self.rate = self.rates.get(self.rate_choice.value)
-        services = self.visible_services()
-        patient = patient_costs(services, self.options, self.data.evidence)
-        self.costs = cost_frame(services, patient, self.rate)
+        table = provider_table(
+            self.data.evidence,
+            self.situation,
+            include_unpriced=bool(self.show_unpriced.value),
+            include_lookups=bool(self.include_lookups.value),
+            consultation_price_usd=self.consultation_price,
+        )
+        rate = self.rate.rate if self.rate else None
+        self.costs = with_spend_per_change(table, rate, self.rate.interval if self.rate else None)
+        self.input_view.value = (
+            tag("p", "; ".join(problems) + ".", class_="so-warn") if problems else ""
+        )
         self.rule_view.value = self._rules_html()
         self.rate_view.value = self._rate_html()
         self.table_view.value = self._table_html()
-        title = f"{PLAN_LABELS[self.options.plan]}, {self.options.year}"
+        title = f"{PLAN_LABELS[self.situation.plan]}, {self.situation.year}"
         self.svg = cost_chart_svg(self.costs, title, self.rate.text() if self.rate else "none")
         self.chart.value = self.svg
 
-    def _sync_inputs(self) -> None:
-        """Enable the deductible and copay inputs only where the plan's rule uses them."""
-        rules = cost_rules.coverage_rules(self.options.plan, self.data.evidence)
-        sharing = rules.get("cost_sharing")
-        value = sharing.value if sharing else ""
-        self.deductible_left.disabled = not (
-            value == "deductible_then_coinsurance"
-            and self.options.plan != "medicare_part_b"
-            and not self.options.deductible_met
-        )
-        self.copay.disabled = value != "copay"
+    def table(self) -> pd.DataFrame:
+        """The table the app shows, as data."""
+        return self.costs.copy()
 
     def _rules_html(self) -> Safe:
-        priced = self.costs[self.costs["rule"] != ""] if len(self.costs) else self.costs
-        if priced.empty:
+        shown = self.costs[self.costs["rule"] != ""] if len(self.costs) else self.costs
+        if shown.empty:
             return tag("p", "No priced service is listed.", class_="so-note")
         items = []
-        counts = Counter(zip(priced["rule"], priced["rule_source_id"], strict=True))
-        for (rule, source_id), count in counts.most_common():
-            source = (
-                self.data.sources.loc[source_id].to_dict()
-                if source_id in self.data.sources.index
-                else None
-            )
+        counts = Counter(
+            (rule, ids) for rule, ids in zip(shown["rule"], shown["rule_source_ids"], strict=True)
+        )
+        for (rule, source_ids), count in counts.most_common():
+            sources = [
+                citation(self.data.sources.loc[s].to_dict())
+                for s in source_ids
+                if s in self.data.sources.index
+            ]
+            where = Safe(" Source: " + "; ".join(sources)) if sources else ""
             items.append(
                 "<li>"
-                + esc(f"{rule[:1].upper()}{rule[1:]} ({count} service{'s' if count > 1 else ''}). ")
-                + "Source: "
-                + citation(source)
+                + esc(f"{rule[:1].upper()}{rule[1:]} ({count} service{'s' if count > 1 else ''}).")
+                + where
                 + "</li>"
             )
-        caveats = sorted({c for cs in priced["caveats"] for c in cs})
+        caveats = sorted({c for cs in shown["caveats"] for c in cs})
         note = tag("p", "Caveats: " + "; ".join(caveats) + ".", class_="so-note") if caveats else ""
-        deductible = ""
-        if self.options.plan == "medicare_part_b" and not self.options.deductible_met:
-            amount = cost_rules.part_b_deductible(self.options.year, self.data.evidence)
-            deductible = tag(
-                "p",
-                f"Part B deductible in {self.options.year}: {money(amount, 2)}.",
-                class_="so-note",
-            )
+        extra = []
+        if self.situation.plan == "medicare_part_b" and not self.situation.deductible_met:
+            amount = cost_rules.part_b_deductible(self.situation.year, self.data.evidence)
+            extra.append(f"Part B deductible in {self.situation.year}: {money(amount, 2)}.")
+        if self.situation.plan == "self_pay":
+            gfe = good_faith_estimate(self.data.evidence)
+            if gfe is not None and gfe.amount is not None:
+                source = self.data.sources.loc[gfe.source_id].to_dict()
+                extra.append(
+                    Safe(
+                        esc(
+                            "Paying yourself, you have a right to a written Good Faith Estimate "
+                            "before scheduled care (No Surprises Act); a bill at least "
+                            f"{money(gfe.amount)} above it can be disputed. Source: "
+                        )
+                        + citation(source)
+                    )
+                )
+        extra_html = "".join(tag("p", e, class_="so-note") for e in extra)
         return Safe(
-            '<div class="so-card"><b>Rule applied for '
-            + esc(PLAN_LABELS[self.options.plan])
+            '<div class="so-card"><b>Rules applied for '
+            + esc(PLAN_LABELS[self.situation.plan])
             + "</b><ul>"
             + "".join(items)
             + "</ul>"
-            + deductible
+            + extra_html
             + note
+            + tag("p", ESTIMATE_NOTE, class_="so-note")
             + "</div>"
         )
 
@@ -287,36 +380,55 @@ class ProvidersApp:
         )
 
     def _table_html(self) -> Safe:
-        latest = int(self.prices["latest_year"].iloc[0])
+        today = int(self.costs["today_year"].iloc[0]) if len(self.costs) else ""
+        sources = self.data.sources
+
+        def source(r: dict) -> Safe | str:
+            if r["provider_id"] == CONSULTATION_ID or r["source_id"] not in sources.index:
+                return "price you entered" if r["provider_id"] == CONSULTATION_ID else ""
+            return citation(sources.loc[r["source_id"]].to_dict())
+
         columns = {
             "Service": lambda r: Safe(tag("b", r["name"]) + "<br>" + esc(r["program"])),
-            "How": _how,
-            "Price quoted": lambda r: (
-                money_range(r["price_low_usd"], r["price_high_usd"])
-                + ("" if is_missing(r["price_year"]) else f" ({int(r['price_year'])})")
+            "Paid as": lambda r: PAYMENT_LABELS.get(r["payment"], "not known"),
+            "Price quoted": _quoted,
+            f"In {today} $": lambda r: money_range(r["price_low_today"], r["price_high_today"]),
+            f"You pay, estimate ({today} $)": lambda r: _you_pay(
+                r, "pays_low_today", "pays_high_today"
             ),
-            f"In {latest} $": lambda r: money_range(r["price_low_latest"], r["price_high_latest"]),
-            "You pay": lambda r: money_range(r["oop_low"], r["oop_high"]),
-            "Covered": lambda r: {True: "yes", False: "no"}.get(r["covered"], "—"),
+            "You pay, estimate (quoted year $)": lambda r: _you_pay(
+                r, "pays_low_quoted", "pays_high_quoted"
+            ),
+            "Coverage": lambda r: STATUS_LABELS.get(r["status"], r["status"]),
+            "Why": "rule",
             "Per changed decision": lambda r: money_range(
                 r["per_change_low"], r["per_change_high"]
             ),
             "Turnaround": _turnaround,
-            "Eligibility": "eligibility",
-            "Insurance note": "insurance_note",
+            "Price source": source,
         }
         return html_table(
             self.costs,
             columns,
-            numeric=("Price quoted", f"In {latest} $", "You pay", "Per changed decision"),
+            numeric=(
+                "Price quoted",
+                f"In {today} $",
+                f"You pay, estimate ({today} $)",
+                "You pay, estimate (quoted year $)",
+                "Per changed decision",
+            ),
             empty="No service matches.",
             table_id="so-providers",
         )
 
     def _on_change(self, change: dict) -> None:
-        self.update()
+        if not self._updating:
+            self.update()
 
 
-def build_providers(evidence: Evidence | None = None) -> ProvidersApp:
-    """Build the providers-and-costs app over ``evidence`` (default: the shipped evidence)."""
-    return ProvidersApp(app_data(evidence))
+def build_providers(
+    evidence: Evidence | None = None, state: dict[str, Any] | None = None
+) -> ProvidersApp:
+    """Build the providers-and-costs app over ``evidence`` (default: the shipped evidence),
+    starting from ``state`` (URL-query keys, see :attr:`ProvidersApp.state`)."""
+    return ProvidersApp(prepared_evidence(evidence), state)

@@ -22,10 +22,20 @@ import pandas as pd
 from .. import __version__, costs
 from ..citations import reference_links, reference_text
 from ..evidence import Evidence, load_evidence
+from ..labels import ASPECT_LABELS, PAYMENT_LABELS, PLAN_LABELS, STATUS_LABELS
+from ..query.checklist import checklist_items
+from ..query.figures import prepared_evidence, select_figures
+from ..query.pooling import pool_selection
+from ..query.selection import Filters, condition_choice
+from ..query.providers import (
+    CostSituation,
+    good_faith_estimate,
+    provider_table,
+    with_spend_per_change,
+)
 from . import fragments as f
 from .cache import cached
 from .formatting import count, missing, money, money_range, pct, pct_interval, reported_percent
-from ..labels import ASPECT_LABELS, MODALITY_LABELS, PLAN_LABELS
 from .params import ALL, GROUP_LABELS, ReportParams, resolve
 from .stamp import generated_at
 
@@ -82,8 +92,6 @@ GUIDANCE_OPEN = {
     "payers": ("seek_when", "question_for_insurer"),
     "researchers": ("seek_when",),
 }
-#: Kinds that only concern people with insurance.
-INSURED_ONLY = frozenset({"question_for_insurer"})
 
 
 # --- citations -------------------------------------------------------------------------------
@@ -126,10 +134,6 @@ class ReportContext:
     def __post_init__(self) -> None:
         self.citations = Citations(self.evidence.sources)
 
-    @cached_property
-    def figure_table(self) -> pd.DataFrame:
-        return self.evidence.figure_table()
-
     @property
     def _shared_key(self) -> dict[str, str]:
         """What the evidence sections depend on: the same for every plan and audience."""
@@ -140,7 +144,7 @@ class ReportContext:
         return cached(
             "key-figures",
             self._shared_key,
-            lambda: key_figures(self.figure_table, self.params.condition),
+            lambda: key_figures(self.evidence, self.params.condition),
         )
 
     @cached_property
@@ -184,15 +188,15 @@ def prepare(
 # --- evidence: key figures and pooled estimates ----------------------------------------------
 
 
-def key_figures(table: pd.DataFrame, condition: str) -> pd.DataFrame:
+def key_figures(evidence: Evidence, condition: str) -> pd.DataFrame:
     """Primary reports of observed studies for a condition group ("all": every group), with
-    Wilson intervals; sorted headline metrics first, then by metric and study year."""
-    from ..stats import add_intervals
-
-    rows = table[table["is_primary_report"] & table["evidence_type"].eq("observed")]
-    if condition != ALL:
-        rows = rows[rows["condition_group"].eq(condition)]
-    rows = add_intervals(rows)
+    Wilson intervals: the explorer's selection for ``condition`` with primary publications and
+    observed studies only; sorted headline metrics first, then by metric and study year."""
+    group = "" if condition == ALL else condition_choice(condition)
+    rows = select_figures(
+        prepared_evidence(evidence),
+        Filters(condition=group, primary_only=True, observed_only=True),
+    )
     order = {m: i for i, m in enumerate(HEADLINE_METRICS)}
     rows = rows.assign(
         _headline=rows["metric"].map(order).fillna(len(order)),
@@ -205,21 +209,24 @@ def key_figures(table: pd.DataFrame, condition: str) -> pd.DataFrame:
 def pooled_estimates(figures: pd.DataFrame) -> pd.DataFrame:
     """Random-effects pooled rate per metric: always the headline metrics, others with k ≥ 2.
 
-    Pools exactly the rows of :func:`key_figures` (non-poolable metrics are left out), with
-    :func:`secondop_stats.stats.pool_figures` (REML; one figure per study).
+    Pools exactly the rows of :func:`key_figures` (non-poolable metrics are left out) with the
+    explorer's :func:`secondop_stats.query.pooling.pool_selection`, one metric at a time.
     """
-    from ..stats import pool_figures
-
-    poolable = figures[figures["poolable"]]
-    if poolable.empty:
-        pooled = pd.DataFrame(columns=["metric", "k", "estimate"])
-    else:
-        pooled = pool_figures(poolable, by=("metric",), method="REML")
+    tables = []
+    for metric, rows in figures[figures["poolable"]].groupby("metric", sort=False):
+        outcome = pool_selection(rows, (), observed_only=True)
+        if outcome.table is not None:
+            tables.append(outcome.table)
+    pooled = (
+        pd.concat(tables, ignore_index=True)
+        if tables
+        else pd.DataFrame(columns=["metric", "k", "estimate"])
+    )
     labels = dict(zip(figures["metric"], figures["metric_label"], strict=False))
     have = set(pooled["metric"])
-    missing = [{"metric": m, "k": 0} for m in HEADLINE_METRICS if m not in have]
-    if missing:
-        pooled = pd.concat([pooled, pd.DataFrame(missing)], ignore_index=True)
+    absent = [{"metric": m, "k": 0} for m in HEADLINE_METRICS if m not in have]
+    if absent:
+        pooled = pd.concat([pooled, pd.DataFrame(absent)], ignore_index=True)
     keep = pooled["metric"].isin(HEADLINE_METRICS) | (pooled["k"] >= FOREST_MIN_K)
     pooled = pooled[keep].copy()
     pooled["metric_label"] = [
@@ -256,54 +263,35 @@ def forest_pngs(ctx: ReportContext) -> list[tuple[str, bytes, int]]:
 
 
 def provider_costs(evidence: Evidence, params: ReportParams) -> pd.DataFrame:
-    """Providers with a price (or the chosen ones), with prices in the latest CPI year's dollars
-    and what a patient pays under the report's plan in the report's year."""
-    table = costs.provider_costs(plan=params.plan, year=params.year, evidence=evidence)
-    table = table[table["price_low_usd"].notna()]
-    if params.providers is not None:
-        table = table[table["provider_id"].isin(params.providers)]
-    table = table.sort_values(["price_low_usd", "name", "provider_id"], kind="stable")
-    out = table.reset_index(drop=True)
-    out.attrs.update(table.attrs)
-    return out
+    """Providers with a price (or the chosen ones) and what a patient pays under the report's
+    plan in the report's year: :func:`secondop_stats.query.providers.provider_table` for the
+    default situation (deductible not met, in network, with a referral), with the spend per
+    changed decision at the pooled treatment-change rate."""
+    return provider_table(
+        evidence, CostSituation(plan=params.plan, year=params.year), providers=params.providers
+    )
 
 
 def cost_per_change(ctx: ReportContext) -> pd.DataFrame:
-    """Expected spend per changed diagnosis or treatment at each provider's current price:
-    price / pooled rate, with the interval the rate's 95% CI implies."""
-    to_year = ctx.providers.attrs.get("to_year")
-    records = []
-    rates = {
-        r["metric"]: r
-        for r in ctx.pooled.to_dict("records")
-        if r["metric"] in HEADLINE_METRICS and not missing(r.get("estimate"))
-    }
-    for p in ctx.providers.to_dict("records"):
-        low, high = p.get(f"price_low_{to_year}_usd"), p.get(f"price_high_{to_year}_usd")
-        if missing(low):
+    """Spend per changed diagnosis or treatment for each priced provider, at each pooled
+    headline rate: :func:`secondop_stats.query.providers.with_spend_per_change`."""
+    frames = []
+    for r in ctx.pooled.to_dict("records"):
+        if r["metric"] not in HEADLINE_METRICS or missing(r.get("estimate")):
             continue
-        price = (low + high) / 2
-        for r in rates.values():
-            if not 0 < r["estimate"] <= 1:
-                continue
-            interval = None
-            if not (missing(r["ci_low"]) or missing(r["ci_high"])):
-                interval = (r["ci_low"], r["ci_high"])
-            c = costs.cost_per_changed_decision(price, r["estimate"], interval)
-            records.append(
-                {
-                    "provider": p["name"],
-                    "price": price,
-                    "outcome": r["metric_label"],
-                    "rate": r["estimate"],
-                    "estimate": c.estimate,
-                    "low": c.low,
-                    "high": c.high,
-                }
-            )
-    return pd.DataFrame.from_records(
-        records, columns=["provider", "price", "outcome", "rate", "estimate", "low", "high"]
-    )
+        if not 0 < r["estimate"] <= 1:
+            continue
+        interval = None
+        if not (missing(r["ci_low"]) or missing(r["ci_high"])):
+            interval = (r["ci_low"], r["ci_high"])
+        table = with_spend_per_change(ctx.providers, r["estimate"], interval)
+        table = table[table["compare_low"].notna() & table["compare_high"].gt(0)]
+        frames.append(table.assign(outcome=r["metric_label"], rate=r["estimate"]))
+    if not frames:
+        return pd.DataFrame(
+            columns=["name", "compare_low", "compare_high", "outcome", "rate", "per_change_low"]
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 # --- HTML sections ---------------------------------------------------------------------------
@@ -454,13 +442,11 @@ def pooled_html(ctx: ReportContext) -> str:
 def provider_frame(ctx: ReportContext) -> pd.DataFrame:
     """The provider comparison as displayed."""
     table = ctx.providers
-    to_year = table.attrs.get("to_year")
+    today = table.attrs.get("today_year")
     plan = PLAN_LABELS.get(ctx.params.plan, ctx.params.plan)
     rows = []
     for p in table.to_dict("records"):
-        modality = MODALITY_LABELS.get(str(p["modality"]), str(p["modality"]))
         year = "" if missing(p["price_year"]) else f" ({int(p['price_year'])})"
-        oop = money_range(p["out_of_pocket_low_usd"], p["out_of_pocket_high_usd"])
         days_low, days_high = p["turnaround_days_low"], p["turnaround_days_high"]
         days = "—"
         if not missing(days_low):
@@ -469,18 +455,22 @@ def provider_frame(ctx: ReportContext) -> pd.DataFrame:
                 if missing(days_high) or days_low == days_high
                 else f"{days_low:g}–{days_high:g}"
             )
+        unknown = STATUS_LABELS["unknown"]
+        today_pays = money_range(p["pays_low_today"], p["pays_high_today"])
+        quoted_pays = money_range(p["pays_low_quoted"], p["pays_high_quoted"])
         rows.append(
             {
                 "Provider": f"{p['name']} — {p['program']}" if p["program"] else p["name"],
-                "How": modality + (", remote" if p["remote"] is True else ""),
+                "Paid as": PAYMENT_LABELS.get(str(p["payment"]), "not known"),
                 "Price quoted": money_range(p["price_low_usd"], p["price_high_usd"]) + year,
-                f"Price in {to_year} dollars": (
-                    "$0"
-                    if p["price_high_usd"] == 0
-                    else money_range(p[f"price_low_{to_year}_usd"], p[f"price_high_{to_year}_usd"])
+                f"Price in {today} dollars": money_range(
+                    p["price_low_today"], p["price_high_today"]
                 ),
-                f"Patient pays ({plan})": oop if oop != "—" else "depends on the plan",
-                "Why": p["out_of_pocket_rule"] or p["note"] or "",
+                f"You pay, estimate ({plan}, {today} $)": today_pays
+                if today_pays != "—" or missing(p["pays_low_quoted"])
+                else "year of price unknown",
+                "You pay, estimate (quoted year $)": quoted_pays if quoted_pays != "—" else unknown,
+                "Why": p["rule"] or p["price_note"] or "",
                 "Days": days,
                 "Source": ctx.citations.cite(p["source_id"]),
             }
@@ -492,23 +482,31 @@ def costs_html(ctx: ReportContext) -> str:
     """Provider prices, the patient's share under the plan, and (for payers and researchers)
     the expected spend per changed decision."""
     p = ctx.params
-    to_year = ctx.providers.attrs.get("to_year")
+    today = ctx.providers.attrs.get("today_year")
     plan = PLAN_LABELS.get(p.plan, p.plan)
     parts = [
         f.heading("What second opinions cost", 2, "costs"),
         f.note(
-            f"Prices as published, and adjusted to {to_year} dollars with the CPI-U annual "
-            f"average. The patient's share is computed for {plan} in {p.year} on the quoted "
-            "price, before any deductible already met, for an in-network opinion with a "
-            "referral, with the rule applied. A price whose year is not "
-            "known cannot be adjusted (—)."
+            f"Prices as published, and adjusted to {today} dollars with the CPI-U annual "
+            "average; a price whose year is not known cannot be adjusted (—). What you pay is "
+            f"estimated for {plan} in {p.year}, before any deductible already met, for an "
+            "in-network opinion with a referral, by the rule that fits how each service is "
+            f"paid for; it is given in {today} dollars and in the dollars of the year the price "
+            "was quoted. Every amount you pay is an estimate, not a quote."
         ),
     ]
+    if p.plan == "self_pay":
+        gfe = good_faith_estimate(ctx.evidence)
+        if gfe is not None and gfe.amount is not None:
+            parts.append(
+                f.paragraph(
+                    "Paying yourself, you have a right to a written Good Faith Estimate before "
+                    "scheduled care under the No Surprises Act; a bill at least "
+                    f"{money(gfe.amount)} above it can be disputed "
+                    f"{ctx.citations.cite(gfe.source_id)}."
+                )
+            )
     shown = provider_frame(ctx)
-    rules = shown["Why"].unique() if len(shown) else ()
-    if len(rules) == 1:
-        parts.append(f.paragraph(f"Rule applied to every provider under {plan}: {rules[0]}."))
-        shown = shown.drop(columns="Why")
     parts.append(
         f.table(shown, empty="No provider with a published price.", min_widths={"Days": "3.5em"})
     )
@@ -516,14 +514,22 @@ def costs_html(ctx: ReportContext) -> str:
         per = cost_per_change(ctx)
         shown = pd.DataFrame(
             {
-                "Provider": per["provider"],
-                f"Price ({to_year} $, mid-range)": per["price"].map(money),
+                "Provider": per["name"],
+                f"Price ({today} $)": [
+                    money_range(lo, hi)
+                    for lo, hi in zip(per["compare_low"], per["compare_high"], strict=True)
+                ],
                 "Outcome": per["outcome"],
                 "Pooled rate": per["rate"].map(pct),
-                "Spend per changed decision": per["estimate"].map(money),
+                "Spend per changed decision": [
+                    money_range(lo, hi)
+                    for lo, hi in zip(per["per_change_low"], per["per_change_high"], strict=True)
+                ],
                 "95% range": [
                     f"{money(lo)}–{money(hi) if math.isfinite(hi) else 'unbounded'}"
-                    for lo, hi in zip(per["low"], per["high"], strict=True)
+                    for lo, hi in zip(
+                        per["per_change_ci_low"], per["per_change_ci_high"], strict=True
+                    )
                 ],
             }
         )
@@ -585,19 +591,9 @@ def coverage_html(ctx: ReportContext) -> str:
 
 def checklist(ctx: ReportContext) -> pd.DataFrame:
     """Guidance items for the report's audience (and plan: no insurer questions without
-    insurance), in checklist order."""
+    insurance), in checklist order: :func:`secondop_stats.query.checklist.checklist_items`."""
     kinds = AUDIENCE_GUIDANCE.get(ctx.params.audience, tuple(GUIDANCE_KINDS))
-    if ctx.params.plan == "self_pay":
-        kinds = tuple(k for k in kinds if k not in INSURED_ONLY)
-    g = ctx.evidence.guidance
-    g = g[g["kind"].isin(kinds)]
-    order = {k: i for i, k in enumerate(kinds)}
-    return (
-        g.assign(_o=g["kind"].map(order))
-        .sort_values(["_o", "guidance_id"], kind="stable")
-        .drop(columns="_o")
-        .reset_index(drop=True)
-    )
+    return checklist_items(ctx.evidence.guidance, kinds, insured=ctx.params.plan != "self_pay")
 
 
 def checklist_html(ctx: ReportContext) -> str:

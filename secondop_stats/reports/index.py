@@ -11,10 +11,10 @@ from pathlib import Path
 
 from .. import __version__
 from ..evidence import Evidence
+from ..labels import PLAN_LABELS
 from .build import BuildResult
 from .files import write_atomic
 from .fragments import esc
-from ..labels import PLAN_LABELS
 from .params import GROUP_LABELS
 from .stamp import generated_at, read_manifest
 

@@ -16,8 +16,8 @@ from typing import Any
 from ..costs import PLANS
 from ..errors import ParameterError
 from ..evidence import Evidence
-from ..schema import read_package
 from ..labels import PLAN_LABELS
+from ..schema import read_package
 
 ALL = "all"
 AUDIENCES = ("patients", "payers", "researchers")

@@ -84,6 +84,32 @@ def advice(guidance: pd.DataFrame, kinds: Iterable[str], chosen: Iterable[str]) 
     return merge(rows)
 
 
+#: Kinds of guidance that only concern people with insurance.
+INSURED_ONLY = frozenset({"question_for_insurer"})
+
+
+def checklist_items(
+    guidance: pd.DataFrame,
+    kinds: Iterable[str],
+    *,
+    situations: Iterable[str] | None = None,
+    insured: bool = True,
+) -> pd.DataFrame:
+    """Guidance rows of ``kinds`` in that order (then by id): for everyone, or only those
+    general or about one of ``situations``; questions for an insurer only for the insured."""
+    kinds = tuple(k for k in kinds if insured or k not in INSURED_ONLY)
+    rows = guidance[guidance["kind"].isin(kinds)]
+    if situations is not None:
+        rows = rows[rows["category"].isin({"general", *situations})]
+    order = {k: i for i, k in enumerate(kinds)}
+    return (
+        rows.assign(_o=rows["kind"].map(order))
+        .sort_values(["_o", "guidance_id"], kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+
+
 class SourceNumbers:
     """Numbers sources in order of first citation, for footnote-style references."""
 

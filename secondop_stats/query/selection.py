@@ -32,6 +32,22 @@ class Filters:
     full_years: bool = True
     source_classes: frozenset[str] | None = None
     primary_only: bool = False
+    observed_only: bool = False
+
+
+def condition_choice(value: str) -> str:
+    """The selection's condition choice for a condition group or condition id ("" for all),
+    as a URL or a report gives it: ``cancer`` → ``group:cancer``, ``breast_cancer`` →
+    ``condition:breast_cancer``. Already prefixed values are returned as they are."""
+    if not value or value.startswith((GROUP_PREFIX, CONDITION_PREFIX)):
+        return value
+    if value in GROUPS:
+        return f"{GROUP_PREFIX}{value}"
+    return f"{CONDITION_PREFIX}{value}"
+
+
+#: The condition groups of the data contract (``conditions.csv``, column ``group``).
+GROUPS = ("cancer", "musculoskeletal", "heart", "internal_medicine", "neurology", "mixed")
 
 
 def condition_mask(figures: pd.DataFrame, condition: str) -> pd.Series:
@@ -54,6 +70,8 @@ def apply_filters(figures: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         keep &= figures["source_class"].isin(filters.source_classes)
     if filters.primary_only:
         keep &= figures["is_primary_report"]
+    if filters.observed_only:
+        keep &= figures["evidence_type"] == "observed"
     if filters.years is not None:
         first, last = filters.years
         year = figures["year"]

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .data import AppData
-from .html import interval, percent
+from ..text import interval, percent
+from .figures import PreparedEvidence
 from .pooling import pool_selection
 
 #: Metrics that say a second opinion changed something, in the order the apps offer them.
@@ -51,7 +51,7 @@ class RateChoice:
 
 
 def pooled_rates(
-    data: AppData, metrics: Sequence[str] = CHANGE_METRICS, by_group: bool = True
+    data: PreparedEvidence, metrics: Sequence[str] = CHANGE_METRICS, by_group: bool = True
 ) -> list[RateChoice]:
     """Pooled observed rates per metric, over all condition groups and (``by_group``) per group.
 
@@ -76,7 +76,7 @@ def pooled_rates(
     return choices
 
 
-def _pooled_choice(data: AppData, metric: str, group: str, r: dict) -> RateChoice:
+def _pooled_choice(data: PreparedEvidence, metric: str, group: str, r: dict) -> RateChoice:
     where = "all conditions" if group == ALL_GROUPS else data.label("condition_group", group)
     k = int(r["k"])
     if k > 1:
@@ -98,7 +98,9 @@ def _pooled_choice(data: AppData, metric: str, group: str, r: dict) -> RateChoic
     )
 
 
-def figure_rates(data: AppData, metrics: Sequence[str] = CHANGE_METRICS) -> list[RateChoice]:
+def figure_rates(
+    data: PreparedEvidence, metrics: Sequence[str] = CHANGE_METRICS
+) -> list[RateChoice]:
     """Observed figures from primary publications with an interval, one choice each."""
     figures = data.figures
     keep = (
@@ -128,6 +130,6 @@ def figure_rates(data: AppData, metrics: Sequence[str] = CHANGE_METRICS) -> list
     return sorted(choices, key=lambda c: (CHANGE_METRICS.index(c.metric), c.label))
 
 
-def rate_choices(data: AppData) -> dict[str, RateChoice]:
+def rate_choices(data: PreparedEvidence) -> dict[str, RateChoice]:
     """Every rate the cost app offers, pooled estimates first, keyed by ``RateChoice.key``."""
     return {c.key: c for c in (*pooled_rates(data), *figure_rates(data))}

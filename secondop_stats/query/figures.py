@@ -14,7 +14,8 @@ import pandas as pd
 
 from .. import stats
 from ..evidence import Evidence, load_evidence
-from .html import interval, is_missing
+from ..text import interval, is_missing
+from .selection import Filters, apply_filters
 
 #: Kinds of source the explorer filters by, in display order, with their labels.
 SOURCE_CLASSES: dict[str, str] = {
@@ -43,7 +44,7 @@ _QUALIFIER_PREFIX = {"approximately": "≈", "more_than": ">", "up_to": "≤"}
 
 
 @dataclass(frozen=True)
-class AppData:
+class PreparedEvidence:
     """The evidence with the figure table prepared for display and pooling.
 
     ``figures`` is :meth:`Evidence.figure_table` plus the intervals of
@@ -93,7 +94,7 @@ def percent_text(row: pd.Series | dict) -> str:
 
 
 def prepare_figures(evidence: Evidence) -> pd.DataFrame:
-    """The figure table with intervals and display columns (see :class:`AppData`)."""
+    """The figure table with intervals and display columns (see :class:`PreparedEvidence`)."""
     table = stats.add_intervals(evidence.figure_table())
     table["year"] = table["study_year"].fillna(table["source_year"]).astype("Int64")
     table["n_used"] = table["denominator"].fillna(table["n"]).astype("Int64")
@@ -104,11 +105,11 @@ def prepare_figures(evidence: Evidence) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-_CACHE: dict[str, AppData] = {}
+_CACHE: dict[str, PreparedEvidence] = {}
 _LOCK = threading.Lock()
 
 
-def app_data(evidence: Evidence | None = None) -> AppData:
+def prepared_evidence(evidence: Evidence | None = None) -> PreparedEvidence:
     """The prepared tables for ``evidence`` (default: the shipped evidence), cached by hash."""
     evidence = evidence if evidence is not None else load_evidence()
     with _LOCK:
@@ -116,7 +117,7 @@ def app_data(evidence: Evidence | None = None) -> AppData:
         if cached is None:
             figures = prepare_figures(evidence)
             records = tuple(figures.to_dict("records"))
-            cached = AppData(
+            cached = PreparedEvidence(
                 evidence=evidence,
                 figures=figures,
                 sources=evidence.sources.set_index("source_id", drop=False),
@@ -126,3 +127,10 @@ def app_data(evidence: Evidence | None = None) -> AppData:
             _CACHE.clear()
             _CACHE[evidence.data_hash] = cached
         return cached
+
+
+def select_figures(data: PreparedEvidence, filters: Filters) -> pd.DataFrame:
+    """The prepared figures (with intervals and display columns) that match ``filters``: the
+    one answer to "which figures for this selection?" for the explorer, the reports and the
+    command line."""
+    return apply_filters(data.figures, filters)
