@@ -12,13 +12,14 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
+from secondop_stats import ParameterError
 from secondop_stats.apps import build_explorer, build_guide, build_providers
 from secondop_stats.apps.downloads import decode_data_uri
 from secondop_stats.apps.exports import CSV_COLUMNS
-from secondop_stats.query.selection import GROUP_PREFIX
 from secondop_stats.apps.html import html_table
-from secondop_stats.query.pooling import MIXED_METRICS
 from secondop_stats.apps.serve import add_serve_command, landing_url, voila_command, voila_env
+from secondop_stats.query.pooling import MIXED_METRICS
+from secondop_stats.query.selection import GROUP_PREFIX
 
 
 class _Links(HTMLParser):
@@ -207,39 +208,65 @@ def providers():
 def test_providers_are_listed_with_prices_in_latest_year_dollars(providers) -> None:
     costs = providers.costs
     assert len(costs) > 0 and costs["price_low_usd"].notna().all()
-    adjusted = costs.dropna(subset=["price_low_latest"])
-    assert (adjusted["price_low_latest"] > 0).any()
+    adjusted = costs.dropna(subset=["price_low_today"])
+    assert (adjusted["price_low_today"] > 0).any()
     assert body_rows(providers.table_view.value) == len(costs)
+    assert "an estimate, not a quote" in providers.rule_view.value
     providers.show_unpriced.value = True
     assert len(providers.costs) > len(costs)
 
 
 def test_a_plan_change_changes_what_the_patient_pays(providers) -> None:
-    providers.how_given.value = "in_person"
+    providers.amounts["visit_price"].value = "500"
     providers.plan.value = "self_pay"
-    self_pay = providers.costs["oop_low"].copy()
-    assert (self_pay == providers.costs["price_low_usd"]).all()
+    self_pay = providers.costs.set_index("provider_id")["pays_low_today"].copy()
+    assert self_pay["your-consultation"] == 500
 
     providers.plan.value = "medicare_part_b"
-    part_b = providers.costs["oop_low"]
-    assert not part_b.equals(self_pay)
-    assert (part_b <= self_pay + 1e-9).all()
-    assert providers.costs["rule"].str.contains("deductible").all()
-    assert "Rule applied" in providers.rule_view.value
+    part_b = providers.costs.set_index("provider_id")["pays_low_today"]
+    assert part_b["your-consultation"] == pytest.approx(326.40)
+    assert "Rules applied" in providers.rule_view.value
 
     providers.plan.value = "medicaid"
-    assert (providers.costs["oop_low"] == 0).all()
+    medicaid = providers.costs.set_index("provider_id")
+    assert medicaid.loc["your-consultation", "pays_low_today"] == 0
+    cash = medicaid[medicaid["payment"] == "cash_service"]
+    assert (cash["status"] == "not_billed").all()  # the managed-care rule does not make it $0
 
 
-def test_deductible_met_and_network_options_apply(providers) -> None:
-    providers.how_given.value = "in_person"
+def test_copay_is_an_input_never_a_silent_zero(providers) -> None:
+    providers.amounts["visit_price"].value = "400"
+    providers.plan.value = "hmo"
+    row = providers.costs.set_index("provider_id").loc["your-consultation"]
+    assert pd.isna(row["pays_low_today"]) and row["missing_input"] == "copay_usd"
+    providers.amounts["copay"].value = "30"
+    row = providers.costs.set_index("provider_id").loc["your-consultation"]
+    assert row["pays_low_today"] == 30 and row["copay_part"] == 30
+    providers.amounts["copay"].value = "thirty"
+    assert "not a number" in providers.input_view.value
+
+
+def test_deductible_met_applies(providers) -> None:
+    providers.amounts["visit_price"].value = "500"
     providers.plan.value = "medicare_part_b"
-    not_met = providers.costs["oop_low"].copy()
+    not_met = providers.costs.set_index("provider_id").loc["your-consultation", "pays_low_today"]
     providers.deductible_met.value = True
-    met = providers.costs["oop_low"]
-    priced = providers.costs["price_low_usd"] > 0
-    assert (met[priced] < not_met[priced]).all()
-    assert (met - 0.2 * providers.costs["price_low_usd"]).abs().max() < 0.01
+    met = providers.costs.set_index("provider_id").loc["your-consultation", "pays_low_today"]
+    assert met < not_met and met == pytest.approx(100)
+
+
+def test_providers_state_round_trips(providers) -> None:
+    state = {"plan": "ppo", "year": "2025", "copay": "25", "lookups": "true"}
+    app = build_providers(state=state)
+    assert app.plan.value == "ppo" and app.year.value == 2025
+    assert app.amounts["copay"].value == "25" and app.include_lookups.value is True
+    again = build_providers(state=app.query())
+    assert again.state == app.state
+    assert again.table().equals(app.table())
+    with pytest.raises(ParameterError, match="valid values"):
+        build_providers(state={"plan": "gold"})
+    with pytest.raises(ParameterError, match="valid keys"):
+        build_providers(state={"colour": "red"})
 
 
 def test_rate_choice_sets_the_cost_per_changed_decision(providers) -> None:
@@ -247,7 +274,7 @@ def test_rate_choice_sets_the_cost_per_changed_decision(providers) -> None:
     assert len(keys) > 1
     first = providers.costs["per_change_low"].copy()
     rate = providers.rates[providers.rate_choice.value]
-    expected = providers.costs["price_low"] / rate.rate
+    expected = providers.costs["compare_low"] / rate.rate
     assert (providers.costs["per_change_low"] - expected).abs().max() < 1e-6
     other = next(k for k in keys if abs(providers.rates[k].rate - rate.rate) > 0.01)
     providers.rate_choice.value = other

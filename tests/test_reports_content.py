@@ -59,12 +59,14 @@ def test_figures_render_to_the_same_png_bytes() -> None:
 def test_provider_costs_use_the_plan_and_latest_dollars(ctx) -> None:
     table = ctx.providers
     assert table["price_low_usd"].notna().all()
-    to_year = table.attrs["to_year"]
-    assert to_year == int(ctx.evidence.cpi_u["year"].max())
+    today = table.attrs["today_year"]
+    assert today == int(ctx.evidence.cpi_u["year"].max())
     shown = content.provider_frame(ctx)
-    assert f"Price in {to_year} dollars" in shown.columns
-    assert "Patient pays (Original Medicare Part B)" in shown.columns
+    assert f"Price in {today} dollars" in shown.columns
+    assert f"You pay, estimate (Original Medicare Part B, {today} $)" in shown.columns
+    assert "You pay, estimate (quoted year $)" in shown.columns
     assert len(shown) == len(table)
+    assert "an estimate, not a quote" in content.costs_html(ctx)
 
 
 def test_provider_subset(evidence) -> None:
@@ -77,8 +79,10 @@ def test_cost_per_change_for_payers() -> None:
     payers = content.prepare(condition="all", plan="self_pay", audience="payers")
     per = content.cost_per_change(payers)
     assert len(per)
-    assert (per["estimate"] >= per["price"]).all()
-    assert "Spend per changed decision" in content.costs_html(payers)
+    assert (per["per_change_low"] >= per["compare_low"]).all()
+    html = content.costs_html(payers)
+    assert "Spend per changed decision" in html
+    assert "Good Faith Estimate" in html and "$400" in html
     patients = content.prepare(condition="all", plan="self_pay", audience="patients")
     assert "Spend per changed decision" not in content.costs_html(patients)
 

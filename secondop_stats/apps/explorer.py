@@ -13,10 +13,21 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
+from ..errors import ParameterError
 from ..evidence import Evidence
 from ..query.figures import SOURCE_CLASSES, PreparedEvidence, prepared_evidence
 from ..query.pooling import PoolCache, PoolOutcome
-from ..query.selection import ALL, Filters, apply_filters, condition_options
+from ..query.selection import (
+    ALL,
+    CONDITION_PREFIX,
+    GROUP_PREFIX,
+    GROUPS,
+    Filters,
+    apply_filters,
+    condition_choice,
+    condition_options,
+)
+from ..query.state import as_bool, many_of, one_of, parse_state, to_query
 from ..text import interval, percent
 from .controls import checkbox
 from .exports import ExportFile, ReferenceExporter, export_files, export_links
@@ -56,6 +67,7 @@ class EvidenceExplorer:
         self._canvas = ForestCanvas()
         self._references = ReferenceExporter(data.evidence.sources)
         self._updating = False
+        self._setting = False
 
         metrics = figures.groupby("metric").size()
         by_label = sorted(
@@ -113,6 +125,7 @@ class EvidenceExplorer:
             if key in present
         }
         self.primary_only = checkbox("Primary publications only", value=False)
+        self.observed = checkbox("Observed studies only", value=False)
         self.pool_by = w.Dropdown(
             options=[(v, k) for k, v in POOL_BY.items()],
             value="condition_group",
@@ -159,6 +172,7 @@ class EvidenceExplorer:
             self.design,
             self.years,
             self.primary_only,
+            self.observed,
             *self.source_classes.values(),
         ]
         for control in filters:
@@ -183,6 +197,7 @@ class EvidenceExplorer:
                 w.Label("Kind of source:", layout=w.Layout(width="110px")),
                 *self.source_classes.values(),
                 self.primary_only,
+                self.observed,
             ],
             layout=w.Layout(flex_flow="row wrap", align_items="center"),
         )
@@ -232,6 +247,7 @@ class EvidenceExplorer:
             full_years=(first, last) == (self.years.min, self.years.max),
             source_classes=frozenset(k for k, box in self.source_classes.items() if box.value),
             primary_only=self.primary_only.value,
+            observed_only=self.observed.value,
         )
 
     @property
@@ -239,8 +255,90 @@ class EvidenceExplorer:
         """Columns the pooled estimate is split by."""
         return (self.pool_by.value,) if self.pool_by.value else ()
 
+    # --- URL state ---------------------------------------------------------------------
+
+    def _parsers(self) -> dict[str, Any]:
+        figures = self.data.figures
+        conditions = ["", *GROUPS, *sorted(figures["condition"].unique())]
+        return {
+            "metric": one_of(["", *sorted(figures["metric"].unique())]),
+            "condition": one_of(conditions),
+            "design": one_of(["", *sorted(figures["design"].dropna().unique())]),
+            "years": _years,
+            "sources": many_of(self.source_classes),
+            "primary": as_bool,
+            "observed": as_bool,
+            "pool_by": one_of(POOL_BY),
+            "pool_observed": as_bool,
+            "figure": one_of(figures["figure_id"]),
+        }
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The view as URL-query keys with the data's own ids (metric id, condition group or
+        condition id, design, ...)."""
+        condition = self.condition.value
+        for prefix in (GROUP_PREFIX, CONDITION_PREFIX):
+            condition = condition.removeprefix(prefix)
+        return {
+            "metric": self.metric.value,
+            "condition": condition,
+            "design": self.design.value,
+            "years": f"{self.years.value[0]}-{self.years.value[1]}",
+            "sources": tuple(k for k, box in self.source_classes.items() if box.value),
+            "primary": self.primary_only.value,
+            "observed": self.observed.value,
+            "pool_by": self.pool_by.value,
+            "pool_observed": self.observed_only.value,
+            "figure": self.selected_figure,
+        }
+
+    def query(self) -> dict[str, str]:
+        """The state as URL query strings."""
+        return to_query(self.state)
+
+    def set_state(self, state: dict[str, Any] | None) -> None:
+        """Set the widgets from ``state`` (checked first; unknown keys or values are refused
+        with the valid ones) and update once."""
+        values = parse_state(state, self._parsers())
+        self._setting = True
+        try:
+            simple = {
+                "metric": self.metric,
+                "design": self.design,
+                "primary": self.primary_only,
+                "observed": self.observed,
+                "pool_by": self.pool_by,
+                "pool_observed": self.observed_only,
+            }
+            for key, value in values.items():
+                if key in simple:
+                    simple[key].value = value
+                elif key == "condition":
+                    self.condition.value = condition_choice(value)
+                elif key == "years":
+                    first, last = value
+                    self.years.value = (
+                        max(first, self.years.min),
+                        min(last, self.years.max),
+                    )
+                elif key == "sources":
+                    for k, box in self.source_classes.items():
+                        box.value = k in value
+        finally:
+            self._setting = False
+        self.update()
+        if values.get("figure") in {v for _, v in self.figure.options}:
+            self.figure.value = values["figure"]
+
+    def table(self) -> pd.DataFrame:
+        """The figures the table shows, as data."""
+        return self.selection.copy()
+
     def update(self) -> None:
         """Recompute everything from the widgets: selection, table, pooling, plot, exports."""
+        if self._setting:
+            return
         self.selection = apply_filters(self.data.figures, self.filters())
         self.rows = self.data.rows(self.selection)
         self._render_status()
@@ -353,16 +451,41 @@ class EvidenceExplorer:
         self.update()
 
     def _on_pooling(self, change: dict) -> None:
-        self._update_pooling()
+        if not self._setting:
+            self._update_pooling()
 
     def _on_figure(self, change: dict) -> None:
         if not self._updating:
             self._show_figure(change["new"])
 
 
-def build_explorer(evidence: Evidence | None = None) -> EvidenceExplorer:
-    """Build the evidence explorer over ``evidence`` (default: the shipped evidence)."""
-    return EvidenceExplorer(prepared_evidence(evidence))
+def _years(key: str, value: Any) -> tuple[int, int]:
+    """A year range "2001-2020" (or a single year, or a pair)."""
+    if isinstance(value, tuple | list) and len(value) == 2:
+        first, last = value
+    else:
+        first, _, last = str(value).partition("-")
+        last = last or first
+    try:
+        pair = (int(first), int(last))
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"state {key}={value!r}: must be a year range such as 2001-2020"
+        ) from None
+    if pair[0] > pair[1]:
+        raise ParameterError(f"state {key}={value!r}: the first year is after the last")
+    return pair
+
+
+def build_explorer(
+    evidence: Evidence | None = None, state: dict[str, Any] | None = None
+) -> EvidenceExplorer:
+    """Build the evidence explorer over ``evidence`` (default: the shipped evidence), opened on
+    ``state`` (URL-query keys, see :attr:`EvidenceExplorer.state`)."""
+    explorer = EvidenceExplorer(prepared_evidence(evidence))
+    if state:
+        explorer.set_state(state)
+    return explorer
 
 
 __all__ = ["POOL_BY", "EvidenceExplorer", "build_explorer"]

@@ -216,7 +216,9 @@ def pooled_estimates(figures: pd.DataFrame) -> pd.DataFrame:
     for metric, rows in figures[figures["poolable"]].groupby("metric", sort=False):
         outcome = pool_selection(rows, (), observed_only=True)
         if outcome.table is not None:
-            tables.append(outcome.table)
+            table = outcome.table.copy()
+            table.attrs = {}
+            tables.append(table)
     pooled = (
         pd.concat(tables, ignore_index=True)
         if tables
