@@ -64,8 +64,6 @@ def reference_text(row: pd.Series | dict) -> str:
     )
     if venue:
         parts.append(venue.rstrip(".") + ".")
-    if _get(row, "file"):
-        parts.append(f"Source article file: {_get(row, 'file')}.")
     ids = []
     if _get(row, "doi"):
         ids.append(f"doi:{_get(row, 'doi')}")
@@ -75,8 +73,8 @@ def reference_text(row: pd.Series | dict) -> str:
         parts.append("; ".join(ids) + ".")
     elif _get(row, "url"):
         parts.append(_get(row, "url"))
-    if str(row.get("confirmed")) == "False":
-        parts.append("(Identifiers unconfirmed.)")
+    if str(row.get("confirmed")) in ("False", "false"):
+        parts.append("(Some details not verified.)")
     return " ".join(parts)
 
 

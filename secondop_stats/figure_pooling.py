@@ -130,6 +130,16 @@ def screen_figures(
     qualifier_reason = _qualifier_reasons(rows["qualifier"])
     unusable = np.where(np.isnan(counts.k), counts.reason, None)
     rows["skip_reason"] = np.where(_is_set(qualifier_reason), qualifier_reason, unusable)
+    if "pooled" in rows.columns:
+        # The data say which figure of a study and metric is pooled (figures.pooled).
+        flagged = rows["pooled"].fillna(True).astype(bool)
+        notes = rows["pooling_note"] if "pooling_note" in rows.columns else None
+        for index in rows.index[~flagged]:
+            if rows.loc[index, "skip_reason"] is None:
+                note = notes.loc[index] if notes is not None else None
+                rows.loc[index, "skip_reason"] = (
+                    f"not pooled: {note}" if isinstance(note, str) and note else "not pooled"
+                )
     rows = _mark_rereports(rows, by)
     return ScreenedFigures(rows=rows, dropped_nonobserved=dropped)
 

@@ -422,6 +422,133 @@ def articles_name_their_file(tables: dict[str, Table]) -> Iterator[Violation]:
             )
 
 
+# --- the review's rules (PROTOCOL.md) -------------------------------------------------------------
+
+TREATMENT_OUTCOMES = frozenset({"treatment", "diagnosis_and_treatment", "diagnosis_or_treatment"})
+
+
+@rule
+def figures_have_provenance(tables: dict[str, Table]) -> Iterator[Violation]:
+    """An article figure quotes the article verbatim; a publication figure gives a locator and
+    the finding in our own words, and no quote."""
+    t = tables["figures"]
+    for line, row, raw in t.records():
+        origin = row.get("quote_origin")
+        if origin == "source_text" and not str(row.get("quote") or "").strip():
+            yield t.violation(
+                line,
+                "quote",
+                raw.get("quote", ""),
+                "a figure from a source article needs its quote",
+            )
+        if origin == "publication":
+            for column in ("locator", "finding"):
+                if not row.get(column):
+                    yield t.violation(
+                        line, column, "", f"a figure from a publication needs its {column}"
+                    )
+            if row.get("quote"):
+                yield t.violation(
+                    line,
+                    "quote",
+                    row["quote"],
+                    "a publication's figure is stated in our own words (finding), not quoted",
+                )
+
+
+@rule
+def one_pooled_figure_per_study_and_metric(tables: dict[str, Table]) -> Iterator[Violation]:
+    """At most one figure per observed study and poolable metric is pooled (the whole-sample
+    figure of the primary publication); every other figure says why not (a subset, a share of
+    discordant cases, a re-report); figures of non-observed studies are never pooled."""
+    t, studies, metrics = tables["figures"], tables["studies"], tables["metrics"]
+    evidence_type = {r["study_id"]: r.get("evidence_type") for r in studies.rows}
+    poolable = {r["metric"]: r.get("poolable") for r in metrics.rows}
+    study_n = {r["study_id"]: r.get("n") for r in studies.rows}
+    primary_source = {r["study_id"]: r.get("source_id") for r in studies.rows}
+    groups: dict[tuple[str, str], list[tuple[int, bool]]] = defaultdict(list)
+    whole_sample: dict[tuple[str, str], int] = {}
+    for line, row, _ in t.records():
+        pooled = bool(row.get("pooled"))
+        if not pooled and not row.get("pooling_note"):
+            yield t.violation(line, "pooling_note", "", "a figure that is not pooled must say why")
+        kind = evidence_type.get(row.get("study_id"))
+        if pooled and (kind != "observed" or not poolable.get(row.get("metric"))):
+            yield t.violation(
+                line,
+                "pooled",
+                "true",
+                "only figures of observed studies with a poolable metric can be pooled",
+            )
+            continue
+        if kind == "observed" and poolable.get(row.get("metric")):
+            key = (row["study_id"], row["metric"])
+            groups[key].append((line, pooled))
+            n = study_n.get(row["study_id"])
+            if (
+                row.get("source_id") == primary_source.get(row["study_id"])
+                and n is not None
+                and row.get("denominator") == n
+            ):
+                whole_sample.setdefault(key, line)
+    for (study, metric), rows in groups.items():
+        pooled_lines = [line for line, pooled in rows if pooled]
+        if not pooled_lines and (study, metric) in whole_sample:
+            yield t.violation(
+                whole_sample[(study, metric)],
+                "pooled",
+                "false",
+                f"{study}/{metric} has a whole-sample figure of its primary publication: pool it",
+            )
+        if len(pooled_lines) > 1:
+            yield t.violation(
+                pooled_lines[1],
+                "pooled",
+                "true",
+                f"second pooled figure for {study}/{metric} (first at line {pooled_lines[0]})",
+            )
+
+
+@rule
+def screening_log_matches_studies(tables: dict[str, Table]) -> Iterator[Violation]:
+    """Every study is an included record of the screening log and every included record a
+    study; an exclusion gives one of the protocol's reason codes."""
+    t = tables.get("screening")
+    if t is None:
+        return
+    studies = {r["study_id"] for r in tables["studies"].rows}
+    included: set[str] = set()
+    for line, row, _ in t.records():
+        decision, study = row.get("decision"), row.get("study_id")
+        if decision == "included":
+            if study not in studies:
+                yield t.violation(
+                    line, "study_id", study or "", "an included record needs its study"
+                )
+            included.add(study or "")
+        elif decision == "excluded" and row.get("reason") not in EXCLUSION_REASONS:
+            yield t.violation(
+                line,
+                "reason",
+                row.get("reason") or "",
+                f"must be one of {', '.join(sorted(EXCLUSION_REASONS))}",
+            )
+    for study in sorted(studies - included):
+        yield t.violation(None, "study_id", study, "study has no included record in screening.csv")
+
+
+EXCLUSION_REASONS = frozenset(
+    {
+        "not_second_opinion",
+        "no_extractable_rate",
+        "overlapping_cohort",
+        "review_or_commentary",
+        "record_unavailable",
+        "modelling_only",
+    }
+)
+
+
 def read_tables(folder: Path, package: Package) -> tuple[dict[str, Table], list[Violation]]:
     """Read every resource of the package; collect per-cell problems."""
     tables: dict[str, Table] = {}

@@ -103,8 +103,58 @@ def unknown_condition(e: EvidenceCopy) -> Expect:
 
 
 def blank_quote(e: EvidenceCopy) -> Expect:
-    line = e.set("figures.csv", 0, "quote", "   ")
-    return Expect("figures.csv", line, "quote", "   ", "must not be blank")
+    row = e.find("figures.csv", lambda r: r["quote_origin"] == "source_text")
+    line = e.set("figures.csv", row, "quote", "   ")
+    return Expect(
+        "figures.csv", line, "quote", "   ", "a figure from a source article needs its quote"
+    )
+
+
+def missing_finding(e: EvidenceCopy) -> Expect:
+    row = e.find("figures.csv", lambda r: r["quote_origin"] == "publication")
+    line = e.set("figures.csv", row, "finding", "")
+    return Expect(
+        "figures.csv", line, "finding", "", "a figure from a publication needs its finding"
+    )
+
+
+def copied_quote_on_publication_figure(e: EvidenceCopy) -> Expect:
+    row = e.find("figures.csv", lambda r: r["quote_origin"] == "publication")
+    line = e.set("figures.csv", row, "quote", "Copied sentence.")
+    return Expect(
+        "figures.csv", line, "quote", "Copied sentence.", "stated in our own words (finding)"
+    )
+
+
+def two_pooled_figures(e: EvidenceCopy) -> Expect:
+    row = e.find("figures.csv", lambda r: r["figure_id"] == "meyer2015-diagnosis-seed002")
+    line = e.set("figures.csv", row, "pooled", "true")
+    return Expect("figures.csv", line, "pooled", "true", "second pooled figure for meyer2015")
+
+
+def unpooled_without_reason(e: EvidenceCopy) -> Expect:
+    row = e.find("figures.csv", lambda r: r["figure_id"] == "meyer2015-diagnosis-seed002")
+    line = e.set("figures.csv", row, "pooling_note", "")
+    return Expect("figures.csv", line, "pooling_note", "", "must say why")
+
+
+def whole_sample_figure_not_pooled(e: EvidenceCopy) -> Expect:
+    row = e.find("figures.csv", lambda r: r["figure_id"] == "vansuch2017-changed-primary")
+    line = e.set("figures.csv", row, "pooled", "false")
+    e.set("figures.csv", row, "pooling_note", "no reason")
+    return Expect("figures.csv", line, "pooled", "false", "has a whole-sample figure")
+
+
+def study_missing_from_screening(e: EvidenceCopy) -> Expect:
+    row = e.find("screening.csv", lambda r: r["record_id"] == "meyer2015")
+    e.set("screening.csv", row, "decision", "duplicate")
+    return Expect("screening.csv", None, "study_id", "meyer2015", "no included record")
+
+
+def unknown_exclusion_reason(e: EvidenceCopy) -> Expect:
+    row = e.find("screening.csv", lambda r: r["decision"] == "excluded")
+    line = e.set("screening.csv", row, "reason", "did_not_like_it")
+    return Expect("screening.csv", line, "reason", "did_not_like_it", "must be one of")
 
 
 def empty_quote(e: EvidenceCopy) -> Expect:
@@ -288,6 +338,13 @@ FAULTS: list[Callable[[EvidenceCopy], Expect]] = [
     unknown_metric,
     unknown_condition,
     blank_quote,
+    missing_finding,
+    copied_quote_on_publication_figure,
+    two_pooled_figures,
+    unpooled_without_reason,
+    whole_sample_figure_not_pooled,
+    study_missing_from_screening,
+    unknown_exclusion_reason,
     empty_quote,
     unknown_qualifier,
     numerator_not_integer,

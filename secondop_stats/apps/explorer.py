@@ -52,7 +52,6 @@ _TABLE_COLUMNS = {
     "Reported": "percent_text",
     "95% interval": "interval_text",
     "Source": lambda r: SOURCE_CLASSES.get(r["source_class"], r["source_class"]),
-    "Figure": lambda r: tag("code", r["figure_id"]),
 }
 _WIDE = {"description_width": "110px"}
 
@@ -419,7 +418,8 @@ class EvidenceExplorer:
     def _update_figure_choices(self) -> None:
         options = [
             (
-                f"{r['label']} — {r['metric_label']} {r['percent_text']} · {r['figure_id']}",
+                f"{r['label']} — {r['metric_label']} {r['percent_text']}"
+                f" ({SOURCE_CLASSES.get(r['source_class'], r['source_class'])})",
                 r["figure_id"],
             )
             for r in self.rows

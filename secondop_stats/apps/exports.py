@@ -43,8 +43,12 @@ CSV_COLUMNS = (
     "source_class",
     "study_source_id",
     "is_primary_report",
+    "change_basis",
+    "pooled",
+    "pooling_note",
+    "locator",
+    "finding",
     "quote",
-    "quote_origin",
     "caveats",
     "notes",
 )

@@ -1,4 +1,5 @@
-"""Where a figure comes from, as an HTML card: the verbatim quote, the report it was read in,
+"""Where a figure comes from, as an HTML card: the finding in our own words with its locator
+(or the verbatim quote of a source article), the report it was read in,
 the study's primary publication with DOI and PubMed links, the interval and the caveats."""
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from .html import Safe, definition_list, esc, join, link, tag
 
 _LINK_TEXT = {"doi": "DOI", "pubmed": "PubMed", "url": "Web page"}
 _ORIGIN = {
-    "source_text": "verbatim from the source's text",
-    "research_notes": "in the wording of the research notes, which cite the source",
+    "source_text": "Quoted verbatim from the article.",
+    "publication": "Stated in our own words from the publication",
 }
 
 
@@ -75,17 +76,22 @@ def provenance_card(row: Mapping[str, Any] | None, sources: pd.DataFrame) -> Saf
         ("Study", _study_text(row)),
         ("Condition", row.get("condition_label")),
         ("95% interval (Wilson)", interval_note),
+        ("Pooled", "yes" if row.get("pooled") else f"no: {row.get('pooling_note') or ''}"),
         ("Caveats", row.get("caveats")),
         ("Notes", row.get("notes")),
     ]
-    quote = tag("blockquote", row.get("quote"))
-    origin_note = tag("p", f"Quote {origin}." if origin else "", class_="so-note")
+    if row.get("quote_origin") == "source_text":
+        quote = tag("blockquote", row.get("quote"))
+        origin_note = tag("p", origin, class_="so-note")
+    else:
+        quote = tag("p", row.get("finding"), class_="so-finding")
+        where = row.get("locator")
+        origin_note = tag("p", f"{origin} ({where})." if where else f"{origin}.", class_="so-note")
     return Safe(
         '<div class="so-card">'
         + tag("h3", heading)
         + quote
         + origin_note
         + definition_list(items)
-        + tag("p", f"Figure {row['figure_id']} · study {row['study_id']}", class_="so-source")
         + "</div>"
     )
