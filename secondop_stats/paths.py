@@ -6,6 +6,7 @@ package uses is derived from this file's location.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -33,10 +34,15 @@ def reports_dir() -> Path:
 
 
 def seeds_dir() -> Path:
-    """The five source articles, kept beside the repository in ``../shared/seeds``."""
-    return REPO_ROOT.parent / "shared" / "seeds"
+    """The five source articles: ``$SECONDOP_SOURCES`` when set, else ``../shared/seeds``
+    beside the repository."""
+    override = os.environ.get("SECONDOP_SOURCES")
+    return Path(override) if override else REPO_ROOT.parent / "shared" / "seeds"
 
 
 def research_dir() -> Path:
-    """Research notes beside the repository in ``../shared/research``."""
-    return REPO_ROOT.parent / "shared" / "research"
+    """Curation notes beside the repository in ``../shared/research`` (or beside
+    ``$SECONDOP_SOURCES``), when present."""
+    override = os.environ.get("SECONDOP_SOURCES")
+    base = Path(override).parent if override else REPO_ROOT.parent / "shared"
+    return base / "research"

@@ -1,6 +1,13 @@
-"""Every quote is verbatim: from the five articles, or from the research notes that recorded it."""
+"""Every quote is verbatim: from the five articles, or from the curation notes that recorded it.
+
+The articles are looked for at ``$SECONDOP_SOURCES`` or ``../shared/seeds``. Where they are
+absent these checks are skipped with a reason that says so, except under ``CI=true``, where an
+absent article is a failure (CI always has them beside the clone).
+"""
 
 from __future__ import annotations
+
+import os
 
 import pandas as pd
 import pytest
@@ -15,17 +22,29 @@ QUOTED_TABLES = [
 ]
 
 
+def _absent(what: str, folder) -> None:
+    message = (
+        f"{what} not found at {folder}: set SECONDOP_SOURCES to the folder of the five source "
+        "articles (or put them at ../shared/seeds) to run the verbatim-quote checks"
+    )
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="module")
 def seeds() -> dict[str, str]:
     folder = seeds_dir()
-    assert folder.is_dir(), f"the source articles are expected at {folder}"
+    if not folder.is_dir() or not any(folder.glob("*.txt")):
+        _absent("the five source articles", folder)
     return {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.txt")}
 
 
 @pytest.fixture(scope="module")
 def research() -> list[str]:
     folder = research_dir()
-    assert folder.is_dir(), f"the research notes are expected at {folder}"
+    if not folder.is_dir():
+        _absent("the curation notes", folder)
     return [p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.is_file()]
 
 
