@@ -37,18 +37,28 @@ class Evidence:
     part_b_deductible: pd.DataFrame
     cpi_u: pd.DataFrame
     guidance: pd.DataFrame
+    screening: pd.DataFrame
     path: Path
     data_hash: str
+    version: str = ""
+    released: str = ""
 
     @classmethod
     def table_names(cls) -> tuple[str, ...]:
         """Names of the table attributes, in package order."""
-        return tuple(f.name for f in fields(cls) if f.name not in ("path", "data_hash"))
+        meta = ("path", "data_hash", "version", "released")
+        return tuple(f.name for f in fields(cls) if f.name not in meta)
 
     def copy(self) -> Evidence:
         """A deep copy, so that callers may modify their frames without touching the cache."""
         frames = {name: getattr(self, name).copy(deep=True) for name in self.table_names()}
-        return Evidence(**frames, path=self.path, data_hash=self.data_hash)
+        return Evidence(
+            **frames,
+            path=self.path,
+            data_hash=self.data_hash,
+            version=self.version,
+            released=self.released,
+        )
 
     def figure_table(self) -> pd.DataFrame:
         """One row per figure, joined with its study, condition group, metric and source.
@@ -175,6 +185,12 @@ def load_evidence(path: str | Path | None = None) -> Evidence:
         if problems:
             raise EvidenceError(problems, folder=str(folder))
         frames = {name: _frame(tables[name]) for name in Evidence.table_names()}
-        evidence = Evidence(**frames, path=folder, data_hash=data_hash(folder, package))
+        evidence = Evidence(
+            **frames,
+            path=folder,
+            data_hash=data_hash(folder, package),
+            version=package.version,
+            released=package.created[:10],
+        )
         _CACHE[folder] = (key, evidence)
         return evidence.copy()

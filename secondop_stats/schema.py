@@ -105,6 +105,16 @@ class Package:
     resources: tuple[Resource, ...]
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
+    @property
+    def version(self) -> str:
+        """The data release (``version`` of the descriptor), e.g. "2.0.0"."""
+        return str(self.raw.get("version", ""))
+
+    @property
+    def created(self) -> str:
+        """When the release was made (``created``, ISO 8601), or ""."""
+        return str(self.raw.get("created", ""))
+
     def resource(self, name: str) -> Resource:
         for r in self.resources:
             if r.name == name:

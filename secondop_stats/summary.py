@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .evidence import Evidence
+from .query.review import data_release, prisma_flow, studies_by_design
 
 
 def counts(ev: Evidence) -> dict[str, int]:
@@ -31,12 +32,17 @@ def one_line(ev: Evidence) -> str:
 def report(ev: Evidence) -> str:
     """A few paragraphs: table sizes and the headline figures with their sources."""
     c = counts(ev)
-    lines = [f"Evidence at {ev.path} (data hash {ev.data_hash[:12]})", ""]
+    lines = [f"Evidence at {ev.path}: {data_release(ev)} (data hash {ev.data_hash[:12]})", ""]
     width = max(len(k) for k in c)
     lines += [f"  {k:<{width}}  {v:>5}" for k, v in c.items()]
+    lines += ["", "Review flow (from screening.csv):"]
+    lines += [f"  {line}" for line in prisma_flow(ev).lines()]
+    by_design = ", ".join(f"{k} {v}" for k, v in studies_by_design(ev).items())
+    lines += [f"  Observed studies by design: {by_design}"]
     fig = ev.figure_table()
     primary = fig[
         fig["is_primary_report"]
+        & fig["pooled"]
         & fig["metric"].isin(["diagnosis_changed", "treatment_changed"])
         & (fig["evidence_type"] == "observed")
     ]

@@ -6,6 +6,7 @@ import ipywidgets as w
 
 from ..evidence import Evidence
 from ..query.figures import prepared_evidence
+from ..query.review import data_release, prisma_flow
 from .html import STYLE, Safe, tag
 
 
@@ -21,7 +22,10 @@ def overview_html(evidence: Evidence | None = None) -> Safe:
         f" studies ({observed['study_id'].nunique()} of them observed patients' cases), "
         f"{len(ev.sources)} sources, {len(ev.providers)} second-opinion services "
         f"({priced} with a price), insurance rules for {ev.coverage['plan'].nunique()} kinds "
-        f"of plan and {len(ev.guidance)} pieces of guidance, each traced to its source."
+        f"of plan and {len(ev.guidance)} pieces of guidance, each traced to its source. "
+        f"It is {data_release(ev)}, gathered as a systematic review: "
+        f"{prisma_flow(ev).included} studies included from {prisma_flow(ev).identified} "
+        "records screened."
     )
     return Safe(STYLE + '<div class="so-app">' + tag("p", text, class_="so-lead") + "</div>")
 

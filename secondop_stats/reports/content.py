@@ -22,11 +22,13 @@ import pandas as pd
 from .. import __version__, costs
 from ..citations import reference_links, reference_text
 from ..evidence import Evidence, load_evidence
+from ..query.figures import DESIGNS as DESIGN_LABELS
 from ..labels import ASPECT_LABELS, PAYMENT_LABELS, PLAN_LABELS, STATUS_LABELS
 from ..query.checklist import checklist_items
 from ..query.figures import prepared_evidence, select_figures
 from ..query.pooling import pool_selection
 from ..query.selection import Filters, condition_choice
+from ..query.review import data_release, prisma_flow, studies_by_design
 from ..query.providers import (
     CostSituation,
     good_faith_estimate,
@@ -621,6 +623,25 @@ def checklist_html(ctx: ReportContext) -> str:
     return f.section(*parts)
 
 
+def review_html(ctx: ReportContext) -> str:
+    """How the evidence was gathered: the review's PRISMA flow and studies by design."""
+    flow = prisma_flow(ctx.evidence)
+    designs = ", ".join(
+        f"{DESIGN_LABELS.get(d, d)} {n}" for d, n in studies_by_design(ctx.evidence).items()
+    )
+    return f.section(
+        f.heading("How the evidence was gathered", 2, "review"),
+        f.note(
+            "The studies come from a systematic review with a written protocol: searches by "
+            "design and the included studies of published reviews, every candidate screened "
+            "with its decision and reason, and every figure re-read in its publication. "
+            f"This report uses {data_release(ctx.evidence)}."
+        ),
+        f.bullet_list(flow.lines(), "so-prisma"),
+        f.paragraph(f"Observed studies by design: {designs}."),
+    )
+
+
 def references_html(ctx: ReportContext) -> str:
     """Numbered references, in citation order, with DOI, PubMed and web links."""
     entries = ctx.citations.entries()
@@ -641,6 +662,7 @@ def stamp(ctx: ReportContext) -> dict[str, Any]:
     """What this report was built from: version, data hash, parameters, generation time."""
     return {
         "version": __version__,
+        "data_release": data_release(ctx.evidence),
         "data_hash": ctx.evidence.data_hash,
         "parameters": ctx.params.as_dict(),
         "generated": generated_at(),
@@ -658,6 +680,7 @@ def stamp_html(ctx: ReportContext) -> str:
         + f.definition_list(
             [
                 ("secondop version", s["version"]),
+                ("Evidence", data_release(ctx.evidence)),
                 ("Evidence data hash (SHA-256)", s["data_hash"]),
                 ("Parameters", params),
             ]
