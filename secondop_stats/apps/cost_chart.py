@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ..plots import OKABE_ITO
+from ..palette import OKABE_ITO
 
 _SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "secondop-costs"}
 _PRICE = "#cbd2d9"

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..evidence import Evidence
+from ..forest import ForestCanvas, forest_rows
 from ..query.figures import SOURCE_CLASSES, PreparedEvidence, prepared_evidence
 from ..query.pooling import PoolCache, PoolOutcome
 from ..query.selection import (
@@ -31,7 +32,6 @@ from ..query.state import as_bool, many_of, one_of, parse_state, to_query
 from ..text import interval, percent
 from .controls import checkbox
 from .exports import ExportFile, ReferenceExporter, export_files, export_links
-from .forest import ForestCanvas, forest_rows
 from .html import STYLE, Safe, html_table, tag
 from .provenance import provenance_card
 

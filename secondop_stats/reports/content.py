@@ -244,22 +244,22 @@ def pooled_estimates(figures: pd.DataFrame) -> pd.DataFrame:
 
 def forest_pngs(ctx: ReportContext) -> list[tuple[str, bytes, int]]:
     """(metric label, PNG bytes, width in pixels) of a forest plot for each pooled metric with
-    at least two studies."""
-    from matplotlib import pyplot as plt
-
-    from ..plots import forest
+    at least two studies: the explorer's forest plot (:mod:`secondop_stats.forest`) of the
+    same figures and pooled estimate."""
+    from ..forest import ForestCanvas, forest_rows
 
     out = []
+    canvas = ForestCanvas()
     for row in ctx.pooled.to_dict("records"):
         if row.get("k", 0) < FOREST_MIN_K:
             continue
-        rows = ctx.key_figures[ctx.key_figures["metric"].eq(row["metric"])]
+        figures = ctx.key_figures[ctx.key_figures["metric"].eq(row["metric"])]
+        rows = forest_rows(figures.to_dict("records"), [row], ())
         title = f"{row['metric_label']}: {GROUP_LABELS.get(ctx.params.condition, '')}"
-        fig = forest(rows, subgroup=row, title=title)
-        try:
-            out.append((row["metric_label"], f.png_bytes(fig), round(fig.get_figwidth() * 96)))
-        finally:
-            plt.close(fig)
+        canvas.draw(rows, title=title)
+        out.append(
+            (row["metric_label"], canvas.png(f.PNG_DPI), round(canvas.figure.get_figwidth() * 96))
+        )
     return out
 
 

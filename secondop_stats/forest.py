@@ -1,4 +1,5 @@
-"""A forest plot that redraws in milliseconds: one matplotlib Figure whose artists are updated.
+"""The forest plot of secondop, for the explorer and the reports alike: one matplotlib Figure
+whose artists are updated, so that it redraws in milliseconds.
 
 Re-creating axes, ticks and texts on every widget change costs ~100 ms on a small machine; here
 the Figure, its axes, line collections and a pool of text artists are made once and only their
@@ -21,8 +22,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.transforms import ScaledTranslation
 
-from ..plots import OKABE_ITO
-from ..text import interval, is_missing, percent
+from .palette import OKABE_ITO
+from .text import interval, is_missing, percent
 
 RowKind = Literal["study", "excluded", "bound", "pooled", "header"]
 
@@ -37,7 +38,7 @@ SOURCE_NOTE = {
 
 _ROW_INCHES = 0.26
 _TOP_INCHES = 0.55
-_BOTTOM_INCHES = 0.75
+_BOTTOM_INCHES = 1.1
 _WIDTH_INCHES = 10.0
 _LEFT = 0.32
 _RIGHT = 0.72
@@ -49,7 +50,7 @@ _FAINT = "#7b8794"
 
 LEGEND = (
     "■ figure with its 95% Wilson interval   ○ no interval, or not in the pooled estimate "
-    "(re-report or bound)   - - reported range   ◆ pooled estimate (95% CI)   "
+    "(re-report, subset or bound)\n- - reported range   ◆ pooled estimate (95% CI)   "
     "▬ 95% prediction interval"
 )
 #: Axes x (fraction of its width) of the figure's left edge, plus a small margin.
@@ -86,6 +87,9 @@ def study_row(record: dict, pooled_ids: frozenset[str] = frozenset()) -> ForestR
     kind_note = SOURCE_NOTE.get(record.get("source_class", ""), "")
     if kind_note:
         label = f"{label} [{kind_note}]"
+    n = record.get("n_used")
+    if not is_missing(n):
+        label = f"{label} (n = {int(n):,})"
     text = record.get("percent_text", "")
     if record.get("interval_text"):
         text = f"{text} ({record['interval_text']})"
@@ -229,6 +233,9 @@ class ForestCanvas:
         self._legend = self.figure.text(
             0.01, 0.01, LEGEND, ha="left", va="bottom", fontsize=8, color="#52606d"
         )
+        self._footer = self.figure.text(
+            0.01, 0.05, "", ha="left", va="bottom", fontsize=8, color="#333333"
+        )
         self._title = self.figure.text(
             0.01, 0.98, "", ha="left", va="top", fontsize=11, fontweight="bold"
         )
@@ -250,8 +257,11 @@ class ForestCanvas:
             )
         return self._labels[index], self._values[index]
 
-    def draw(self, rows: Sequence[ForestRow], title: str = "", message: str = "") -> bytes:
-        """Show ``rows`` (top to bottom) and return the plot as SVG bytes."""
+    def draw(
+        self, rows: Sequence[ForestRow], title: str = "", message: str = "", footer: str = ""
+    ) -> bytes:
+        """Show ``rows`` (top to bottom) with an optional ``footer`` line under the axis (the
+        pooled model's summary) and return the plot as SVG bytes."""
         self.rows = list(rows)
         n = max(len(rows), 1)
         height = _TOP_INCHES + _BOTTOM_INCHES + _ROW_INCHES * n
@@ -305,10 +315,19 @@ class ForestCanvas:
         self._diamonds.set_verts(diamonds)
         self._points.set_data(*points)
         self._hollow.set_data(*hollow)
+        self._footer.set_text(footer)
+        self._footer.set_y(0.38 / height)
+        self._legend.set_y(0.05 / height)
         self._title.set_text(title)
         self._title.set_y(1 - 0.12 / height)
         self._message.set_text(message if not rows else "")
         return self.svg()
+
+    def png(self, dpi: int = 110) -> bytes:
+        """The current plot as PNG bytes (for reports: no script, embeddable)."""
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+        return buffer.getvalue()
 
     def svg(self) -> bytes:
         """The current plot as SVG bytes (deterministic: no date, fixed ids)."""
