@@ -350,3 +350,30 @@ def test_voila_serves_the_notebooks_on_localhost_without_code() -> None:
     env = voila_env({"JUPYTER_PATH": "/elsewhere"})
     assert env["JUPYTER_PATH"].endswith("/elsewhere")
     assert landing_url(9123) == "http://127.0.0.1:9123/voila/render/index.ipynb"
+
+
+# --- URL state ---------------------------------------------------------------------------------
+
+
+def test_explorer_opens_on_a_state_and_hands_it_back() -> None:
+    state = {"metric": "diagnosis_changed", "condition": "cancer", "primary": "true"}
+    explorer = build_explorer(state=state)
+    assert explorer.metric.value == "diagnosis_changed"
+    assert explorer.condition.value == "group:cancer"
+    table = explorer.table()
+    assert len(table) and (table["metric"] == "diagnosis_changed").all()
+    assert (table["condition_group"] == "cancer").all() and table["is_primary_report"].all()
+    again = build_explorer(state=explorer.query())
+    assert again.state == explorer.state
+    assert list(again.table()["figure_id"]) == list(table["figure_id"])
+    with pytest.raises(ParameterError, match="valid values"):
+        build_explorer(state={"metric": "happiness"})
+
+
+def test_guide_opens_on_a_state_and_hands_it_back() -> None:
+    guide = build_guide(state={"situations": "serious_diagnosis", "condition": "cancer"})
+    assert guide.chosen == ("serious_diagnosis",) and guide.group.value == "cancer"
+    assert len(guide.table()) > 0
+    assert build_guide(state=guide.query()).state == guide.state
+    with pytest.raises(ParameterError, match="valid values"):
+        build_guide(state={"situations": "bored"})

@@ -10,14 +10,17 @@ summary that prints cleanly.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import ipywidgets as w
+import pandas as pd
 
 from ..citations import reference_text
 from ..evidence import Evidence
 from ..query.checklist import Item, SourceNumbers, advice, reasons, situations
 from ..query.figures import PreparedEvidence, prepared_evidence
 from ..query.rates import ALL_GROUPS, RateChoice, pooled_rates
+from ..query.state import many_of, one_of, parse_state, to_query
 from .downloads import download_link
 from .html import STYLE, Safe, esc, tag
 
@@ -60,7 +63,7 @@ _PRINT_BUTTON = (
 class DecisionGuide:
     """The decision guide's widgets, state and root container ``widget``."""
 
-    def __init__(self, data: PreparedEvidence) -> None:
+    def __init__(self, data: PreparedEvidence, state: dict[str, Any] | None = None) -> None:
         self.data = data
         guidance = data.evidence.guidance
         self.guidance = guidance
@@ -103,9 +106,15 @@ class DecisionGuide:
 
         self.widget = self._layout()
         self.widget.add_class("so-app")
+        self._setting = False
+        self.parsers = {
+            "situations": many_of(self.situations),
+            "condition": one_of([key for _, key in self.group.options]),
+        }
+        initial = parse_state(state, self.parsers)
         for control in (*self.situations.values(), self.group):
             control.observe(self._on_change, names="value")
-        self.update()
+        self.set_state(initial)
 
     def _layout(self) -> w.VBox:
         header = w.HTML(
@@ -129,8 +138,62 @@ class DecisionGuide:
 
     # --- state -------------------------------------------------------------------------
 
+    @property
+    def state(self) -> dict[str, Any]:
+        """The view as URL-query keys: the ticked situations and the condition group."""
+        return {
+            "situations": tuple(k for k, box in self.situations.items() if box.value),
+            "condition": self.group.value,
+        }
+
+    def query(self) -> dict[str, str]:
+        """The state as URL query strings."""
+        return to_query(self.state)
+
+    def set_state(self, state: dict[str, Any] | None) -> None:
+        """Set the widgets from ``state`` (checked first) and update once."""
+        values = parse_state(state, self.parsers)
+        self._setting = True
+        try:
+            if "situations" in values:
+                for key, box in self.situations.items():
+                    box.value = key in values["situations"]
+            if "condition" in values:
+                self.group.value = values["condition"]
+        finally:
+            self._setting = False
+        self.update()
+
+    def table(self) -> pd.DataFrame:
+        """The checklist the guide shows, as data: one row per item with its kind and sources."""
+        sections = {
+            "question_for_doctor": self.questions,
+            "question_for_insurer": self.insurer_questions,
+            "record_to_gather": self.records,
+            "conflicting_opinions": self.conflicts,
+            "less_necessary": self.less_necessary,
+        }
+        rows = [
+            {"kind": "seek_when", "situation": key, "text": item.text, "sources": item.source_ids}
+            for key, items in self.reasons.items()
+            for item in items
+        ]
+        rows += [
+            {
+                "kind": kind,
+                "situation": item.category,
+                "text": item.text,
+                "sources": item.source_ids,
+            }
+            for kind, items in sections.items()
+            for item in items
+        ]
+        return pd.DataFrame(rows, columns=["kind", "situation", "text", "sources"])
+
     def update(self) -> None:
         """Recompute the selected guidance, the evidence and the printable summary."""
+        if self._setting:
+            return
         g = self.guidance
         self.chosen = tuple(k for k, box in self.situations.items() if box.value)
         self.reasons = reasons(g, self.chosen)
@@ -252,6 +315,9 @@ class DecisionGuide:
         self.update()
 
 
-def build_guide(evidence: Evidence | None = None) -> DecisionGuide:
-    """Build the decision guide over ``evidence`` (default: the shipped evidence)."""
-    return DecisionGuide(prepared_evidence(evidence))
+def build_guide(
+    evidence: Evidence | None = None, state: dict[str, Any] | None = None
+) -> DecisionGuide:
+    """Build the decision guide over ``evidence`` (default: the shipped evidence), opened on
+    ``state`` (URL-query keys ``situations`` and ``condition``)."""
+    return DecisionGuide(prepared_evidence(evidence), state)
