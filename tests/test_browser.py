@@ -152,20 +152,26 @@ def test_plan_change_changes_out_of_pocket(page, voila: str) -> None:
         read_you_pay = """() => {
             const table = document.querySelector('.so-providers-table table');
             const heads = [...table.querySelectorAll('thead th')].map(th => th.textContent);
-            const col = heads.indexOf('You pay');
+            const col = heads.findIndex(
+                h => h.startsWith('You pay, estimate (') && !h.includes('quoted'));
             return [...table.querySelectorAll('tbody tr')].map(tr => tr.cells[col].textContent);
         }"""
         before = page.evaluate(read_you_pay)
         assert before and any(value not in ("$0", "—") for value in before)
+        price = page.locator(".so-providers-visit-price input")
+        price.fill("500")
+        price.press("Enter")
+        page.wait_for_function(f"() => ({read_you_pay})()[0] === '$326'")
         chart = page.get_attribute("img.so-providers-chart", "src")
         page.locator(".so-providers-plan select").select_option(value="Medicaid")
-        page.wait_for_function(f"() => ({read_you_pay})().every(value => value === '$0')")
+        page.wait_for_function(f"() => ({read_you_pay})()[0] === '$0'")
         page.wait_for_function(
             "src => document.querySelector('img.so-providers-chart').src !== src", arg=chart
         )
         after = page.evaluate(read_you_pay)
         assert after != before
         assert "Medicaid" in page.inner_text(".so-providers-rule")
+        assert "an estimate, not a quote" in page.inner_text(".so-providers-rule")
         assert_clean(page, console)
         screenshot(page, "voila-providers-medicaid")
 

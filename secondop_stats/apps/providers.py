@@ -112,6 +112,8 @@ class ProvidersApp:
             )
             for key, label in AMOUNT_INPUTS.items()
         }
+        for key, box in self.amounts.items():
+            box.add_class(f"so-providers-{key.replace('_', '-')}")
         self.in_network = checkbox("Doctor is in the plan's network", value=True)
         self.referral = checkbox("Referral / prior authorisation obtained", value=True)
         rate_options = [(c.label, key) for key, c in self.rates.items()]

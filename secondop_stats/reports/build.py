@@ -9,6 +9,7 @@ leaves the previous report (if any) untouched. A failed run keeps its executed n
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 from collections.abc import Iterator, Mapping
@@ -19,6 +20,7 @@ from .. import __version__
 from ..paths import notebooks_dir
 from . import export
 from .files import temporary_path, write_atomic
+from .outputs import MARKER
 from .params import ReportParams
 from .stamp import Inputs, generated_at, sha256_file, write_manifest
 
@@ -120,6 +122,16 @@ def execute(
         )
 
 
+def mark_notebook(path: Path, marker: Mapping[str, object]) -> None:
+    """Record in an executed notebook's metadata that ``secondop report`` wrote it."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    nb.setdefault("metadata", {})[MARKER] = dict(marker)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def build_report(
     params: ReportParams,
     html_path: Path,
@@ -129,15 +141,18 @@ def build_report(
     evidence_dir: Path | None = None,
     kernel_name: str = KERNEL_NAME,
     timeout: float = CELL_TIMEOUT,
+    executed: Path | None = None,
 ) -> BuildResult:
     """Execute and export one report whose parameters were already validated (see
-    :func:`~secondop_stats.reports.params.resolve`). Never raises for a failing notebook:
-    the result says what went wrong."""
+    :func:`~secondop_stats.reports.params.resolve`) into paths already checked (see
+    :func:`~secondop_stats.reports.outputs.plan_outputs`). Never raises for a failing
+    notebook: the result says what went wrong."""
     start = time.perf_counter()
     notebook = Path(notebook or default_notebook()).resolve()
     html_path = Path(html_path).resolve()
-    ipynb_path = html_path.with_suffix(".ipynb")
-    failed_path = html_path.with_suffix(".failed.ipynb")
+    ipynb_path = Path(executed).resolve() if executed else html_path.with_suffix(".ipynb")
+    failed_path = ipynb_path.with_suffix(".failed.ipynb")
+    marker = {"parameters": params.as_dict(), "version": __version__}
     inputs = report_inputs(params, notebook, data_hash)
     parameters = {**params.as_dict(), "evidence_dir": str(evidence_dir) if evidence_dir else None}
     tmp = temporary_path(ipynb_path, ".ipynb")
@@ -147,6 +162,7 @@ def build_report(
         except Exception as exc:
             kept = None
             if tmp.is_file() and tmp.stat().st_size:
+                mark_notebook(tmp, marker)
                 os.replace(tmp, failed_path)
                 kept = failed_path
             return BuildResult(
@@ -158,6 +174,7 @@ def build_report(
                 kept,
             )
         html = export.to_html(nb, params.title or html_path.stem)
+        mark_notebook(tmp, marker)
         os.chmod(tmp, 0o644)
         os.replace(tmp, ipynb_path)
         write_atomic(html_path, html.encode("utf-8"))

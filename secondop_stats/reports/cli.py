@@ -18,7 +18,8 @@ from ..errors import EvidenceError, ParameterError
 from ..evidence import Evidence, load_evidence
 from ..paths import reports_dir
 from .batch import DEFAULT_AUDIENCE, DEFAULT_PLANS, default_set, run_batch
-from .build import build_report
+from .build import build_report, default_notebook
+from .outputs import plan_outputs
 from .params import ALL, AUDIENCES, GROUP_LABELS, ReportParams, resolve
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -59,12 +60,28 @@ def run_report(args: argparse.Namespace) -> int:
         print(f"secondop report: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     html = Path(args.output) if args.output else reports_dir() / f"{params.slug}.html"
+    template = Path(args.notebook) if args.notebook else default_notebook()
+    try:
+        plan = plan_outputs(
+            html,
+            executed=Path(args.executed) if args.executed else None,
+            evidence_dir=evidence.path,
+            template=template,
+        )
+    except ParameterError as exc:
+        print(f"secondop report: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not template.is_file():
+        print(f"secondop report: error: no report template at {template}", file=sys.stderr)
+        return EXIT_USAGE
+    plan.output.parent.mkdir(parents=True, exist_ok=True)
     result = build_report(
         params,
-        html,
+        plan.output,
         data_hash=evidence.data_hash,
-        notebook=Path(args.notebook) if args.notebook else None,
+        notebook=template,
         evidence_dir=evidence.path,
+        executed=plan.executed,
     )
     if not result.ok:
         print(f"secondop report: failed: {result.error}", file=sys.stderr)
@@ -159,7 +176,14 @@ def add_report_commands(subparsers: argparse._SubParsersAction) -> None:
         "-o",
         "--output",
         metavar="FILE",
-        help="HTML file to write (default: reports/<condition>-<plan>-<year>-<audience>.html)",
+        help="report file to write; its extension sets the format: .html "
+        "(default: reports/<condition>-<plan>-<year>-<audience>.html)",
+    )
+    p.add_argument(
+        "--executed",
+        metavar="FILE",
+        help="where to keep the executed notebook (default: the output's name with .ipynb); "
+        "an existing file is replaced only if secondop report wrote it",
     )
     _add_common(p)
     p.set_defaults(func=run_report)

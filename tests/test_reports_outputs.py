@@ -1,0 +1,95 @@
+"""Output paths of ``secondop report``: checked before any kernel starts; nothing is lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from secondop_stats import ParameterError
+from secondop_stats.cli import main
+from secondop_stats.paths import evidence_dir
+from secondop_stats.reports.build import default_notebook, mark_notebook
+from secondop_stats.reports.outputs import plan_outputs, written_by_us
+
+
+def test_executed_notebook_is_derived_from_the_output(tmp_path: Path) -> None:
+    plan = plan_outputs(tmp_path / "cancer.html")
+    assert plan.format == "html"
+    assert plan.executed == (tmp_path / "cancer.ipynb").resolve()
+
+
+@pytest.mark.parametrize("name", ["out.pdf", "out.docx", "out", "out.HTML.txt"])
+def test_unknown_formats_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ParameterError, match=r"valid extensions: \.html"):
+        plan_outputs(tmp_path / name)
+
+
+def test_a_users_notebook_is_never_replaced(tmp_path: Path) -> None:
+    mine = tmp_path / "x.ipynb"
+    mine.write_text('{"cells": [], "metadata": {}}', encoding="utf-8")
+    with pytest.raises(ParameterError, match="not written by secondop report"):
+        plan_outputs(tmp_path / "x.html")
+    # an executed notebook of an earlier run may be replaced
+    mark_notebook(mine, {"parameters": {}})
+    assert written_by_us(mine)
+    assert plan_outputs(tmp_path / "x.html").executed == mine.resolve()
+    # or the executed notebook can be named elsewhere
+    other = plan_outputs(tmp_path / "y.html", executed=tmp_path / "run" / "y-run.ipynb")
+    assert other.executed.name == "y-run.ipynb"
+
+
+def test_refuses_the_evidence_folder_the_template_and_folders(tmp_path: Path) -> None:
+    ev = evidence_dir()
+    with pytest.raises(ParameterError, match="inside the evidence folder"):
+        plan_outputs(ev / "figures.html", evidence_dir=ev)
+    with pytest.raises(ParameterError, match="inside the evidence folder"):
+        plan_outputs(tmp_path / "r.html", executed=ev / "r.ipynb", evidence_dir=ev)
+    template = default_notebook()
+    with pytest.raises(ParameterError, match="the report template"):
+        plan_outputs(tmp_path / "r.html", executed=template, template=template)
+    (tmp_path / "folder.html").mkdir()
+    with pytest.raises(ParameterError, match="is a folder"):
+        plan_outputs(tmp_path / "folder.html")
+
+
+def test_symlinks_into_the_evidence_folder_are_followed(tmp_path: Path) -> None:
+    ev = tmp_path / "evidence"
+    ev.mkdir()
+    link = tmp_path / "looks-harmless"
+    link.symlink_to(ev, target_is_directory=True)
+    with pytest.raises(ParameterError, match="inside the evidence folder"):
+        plan_outputs(link / "x.html", evidence_dir=ev)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "{tmp}/out.pdf"], "unknown format .pdf"),
+        (["-o", "{tmp}/out.docx"], "unknown format .docx"),
+        (["-o", "{evidence}/figures.csv"], "unknown format .csv"),
+        (["-o", "{evidence}/figures.html"], "inside the evidence folder"),
+        (["-o", "{tmp}"], "valid extensions"),
+    ],
+)
+def test_cli_refuses_before_any_kernel_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    ev = evidence_dir()
+    before = {p: p.stat().st_mtime_ns for p in ev.iterdir()}
+    argv = ["report", *(a.format(tmp=tmp_path, evidence=ev) for a in args)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert {p: p.stat().st_mtime_ns for p in ev.iterdir()} == before
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_keeps_a_users_notebook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mine = tmp_path / "x.ipynb"
+    mine.write_text(json.dumps({"cells": [], "metadata": {"mine": True}}), encoding="utf-8")
+    assert main(["report", "-o", str(tmp_path / "x.html")]) == 2
+    assert "not written by secondop report" in capsys.readouterr().err
+    assert json.loads(mine.read_text())["metadata"] == {"mine": True}
+    assert not (tmp_path / "x.html").exists()
