@@ -9,7 +9,6 @@ report is recorded and the others go on. The index page is written at the end.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -29,6 +28,15 @@ from .build import (
     report_inputs,
 )
 from .cache import CACHE_ENV
+from .guard import (
+    CACHE_NAME,
+    FolderBusy,
+    clear_leftovers,
+    die_with_parent,
+    folder_lock,
+    interrupt_on_sigterm,
+    kill_children,
+)
 from .index import write_index
 from .params import ReportParams, resolve, valid_values
 from .stamp import is_up_to_date
@@ -80,7 +88,9 @@ def run_job(job: Job) -> BuildResult:
 
 
 def _init_worker() -> None:
-    """Set up the HTML exporter once per worker, before its first report."""
+    """Make the worker die with the batch, and set up the HTML exporter once, before its first
+    report."""
+    die_with_parent()
     export.html_exporter()
 
 
@@ -107,9 +117,38 @@ def run_batch(
 
     Returns one result per report, in the order given. Reports whose manifest matches their
     inputs are skipped unless ``force``. ``progress`` None shows the bar on a terminal only.
+    The folder is locked for the batch (a second batch raises :class:`FolderBusy`); temporary
+    files a killed run left there are removed first. Ctrl-C or SIGTERM cancels the queued
+    reports, stops the running ones with their kernels, writes the index of what was built and
+    raises :class:`BatchInterrupted`.
     """
     output_dir = Path(output_dir).resolve()
-    output_dir.mkdir(parents=True, exist_ok=True)
+    with folder_lock(output_dir), interrupt_on_sigterm():
+        clear_leftovers(output_dir)
+        return _run_locked(
+            reports, output_dir, evidence, evidence_dir, notebook, jobs, force, progress, timeout
+        )
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """The batch was stopped; ``results`` holds every report's outcome (cancelled ones too)."""
+
+    def __init__(self, results: list[BuildResult]) -> None:
+        super().__init__("batch interrupted")
+        self.results = results
+
+
+def _run_locked(
+    reports: Sequence[ReportParams],
+    output_dir: Path,
+    evidence: Evidence,
+    evidence_dir: Path | None,
+    notebook: Path | None,
+    jobs: int | None,
+    force: bool,
+    progress: bool | None,
+    timeout: float,
+) -> list[BuildResult]:
     notebook = Path(notebook or default_notebook()).resolve()
     results: dict[int, BuildResult] = {}
     todo: list[tuple[int, Job]] = []
@@ -124,10 +163,24 @@ def run_batch(
     todo = spread_by_condition(todo)
     disable = True if not todo else (None if progress is None else not progress)
     bar = tqdm(total=len(todo), desc="reports", unit="report", disable=disable)
-    with bar, tempfile.TemporaryDirectory(prefix="secondop-cache-") as cache:
-        _run(todo, results, bar, worker_count(jobs, len(todo)), Path(cache))
-    ordered = [results[i] for i in range(len(reports))]
+    cache = output_dir / CACHE_NAME
+    interrupted = False
+    try:
+        with bar:
+            cache.mkdir(exist_ok=True)
+            _run(todo, results, bar, worker_count(jobs, len(todo)), cache)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        # No worker runs any more: what a stopped worker left half-written goes too.
+        clear_leftovers(output_dir)
+    ordered = [
+        results.get(i) or BuildResult(p, output_dir / f"{p.slug}.html", "cancelled")
+        for i, p in enumerate(reports)
+    ]
     write_index(ordered, output_dir, evidence=evidence)
+    if interrupted:
+        raise BatchInterrupted(ordered)
     return ordered
 
 
@@ -153,20 +206,42 @@ def _run(
     """Build ``todo`` with ``workers`` processes, filling ``results``; kernels share ``cache``."""
     with kernel_environment({CACHE_ENV: str(cache)}):
         if workers == 1:
-            for i, job in todo:
-                results[i] = _tick(bar, run_job(job))
+            try:
+                for i, job in todo:
+                    try:
+                        result = run_job(job)
+                    except Exception as exc:  # whatever went wrong, the next report still runs
+                        result = BuildResult(job.params, job.html, "failed", error=describe(exc))
+                    results[i] = _tick(bar, result)
+            except BaseException:
+                kill_children(os.getpid(), timeout=2.0)  # the running report's kernel
+                raise
         elif todo:
-            with ProcessPoolExecutor(
+            pool = ProcessPoolExecutor(
                 workers, mp_context=get_context("spawn"), initializer=_init_worker
-            ) as pool:
+            )
+            try:
                 futures = {pool.submit(run_job, job): (i, job) for i, job in todo}
                 for future in as_completed(futures):
                     i, job = futures[future]
                     try:
                         result = future.result()
                     except Exception as exc:  # a worker died: record it, go on
-                        result = BuildResult(job.params, job.html, "failed", error=repr(exc))
+                        result = BuildResult(job.params, job.html, "failed", error=describe(exc))
                     results[i] = _tick(bar, result)
+            except BaseException:
+                # Cancel what is queued, stop the running reports and their kernels now.
+                pool.shutdown(wait=False, cancel_futures=True)
+                kill_children(os.getpid(), timeout=2.0)
+                raise
+            else:
+                pool.shutdown(wait=True)
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an unexpected error in building a report."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[-1] if text else ''}".rstrip(": ")
 
 
 def _tick(bar: tqdm, result: BuildResult) -> BuildResult:

@@ -52,7 +52,8 @@ class BuildResult:
 
     @property
     def ok(self) -> bool:
-        return self.status != "failed"
+        """Built now or up to date (not failed, not cancelled)."""
+        return self.status in ("built", "skipped")
 
 
 def report_inputs(params: ReportParams, notebook: Path, data_hash: str) -> Inputs:

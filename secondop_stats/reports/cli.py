@@ -17,12 +17,13 @@ from ..costs import PLANS
 from ..errors import EvidenceError, ParameterError
 from ..evidence import Evidence, load_evidence
 from ..paths import reports_dir
-from .batch import DEFAULT_AUDIENCE, DEFAULT_PLANS, default_set, run_batch
+from .batch import DEFAULT_AUDIENCE, DEFAULT_PLANS, BatchInterrupted, default_set, run_batch
+from .guard import FolderBusy
 from .build import build_report, default_notebook
 from .outputs import plan_outputs
 from .params import ALL, AUDIENCES, GROUP_LABELS, ReportParams, resolve
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 _CONDITIONS = ", ".join(g for g in GROUP_LABELS if g != ALL)
 
@@ -104,15 +105,28 @@ def run_reports(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     folder = Path(args.output_dir) if args.output_dir else reports_dir()
     start = time.perf_counter()
-    results = run_batch(
-        reports,
-        folder,
-        evidence=evidence,
-        evidence_dir=evidence.path,
-        notebook=Path(args.notebook) if args.notebook else None,
-        jobs=args.jobs,
-        force=args.force,
-    )
+    try:
+        results = run_batch(
+            reports,
+            folder,
+            evidence=evidence,
+            evidence_dir=evidence.path,
+            notebook=Path(args.notebook) if args.notebook else None,
+            jobs=args.jobs,
+            force=args.force,
+        )
+    except FolderBusy as exc:
+        print(f"secondop reports: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BatchInterrupted as stop:
+        done = sum(r.status in ("built", "skipped") for r in stop.results)
+        cancelled = sum(r.status == "cancelled" for r in stop.results)
+        print(
+            f"secondop reports: stopped; {done} reports ready, {cancelled} cancelled; "
+            f"index: {folder.resolve() / 'index.html'}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     counts = {s: sum(r.status == s for r in results) for s in ("built", "skipped", "failed")}
     print(
         f"{len(results)} reports: {counts['built']} built, {counts['skipped']} up to date, "

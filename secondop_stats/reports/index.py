@@ -33,7 +33,12 @@ td.failed { color: #8d2b0b; }
 footer { margin-top: 2em; color: #52606d; font-size: 0.9em; }
 """
 
-_STATUS = {"built": "built now", "skipped": "up to date", "failed": "FAILED"}
+_STATUS = {
+    "built": "built now",
+    "skipped": "up to date",
+    "failed": "FAILED",
+    "cancelled": "not built: the batch was stopped",
+}
 
 
 def _row(result: BuildResult, folder: Path) -> str:
@@ -56,7 +61,11 @@ def _row(result: BuildResult, folder: Path) -> str:
         cls = ""
     else:
         title = esc(p.title)
-        status = f"{_STATUS['failed']}: {esc(result.error or 'unknown error')}"
+        status = (
+            _STATUS["cancelled"]
+            if result.status == "cancelled"
+            else f"{_STATUS['failed']}: {esc(result.error or 'unknown error')}"
+        )
         cls = ' class="failed"'
     cells = [title, esc(condition), esc(plan), esc(p.year), esc(p.audience), esc(providers)]
     body = "".join(f"<td>{c}</td>" for c in cells)

@@ -1,0 +1,122 @@
+"""What keeps a batch of reports safe to interrupt: a lock on its output folder, clean-up of
+temporary files a killed run left behind, workers that die with their parent, and a clean stop
+on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+LOCK_NAME = ".secondop-batch.lock"
+CACHE_NAME = ".secondop-cache"
+#: Temporary files of :func:`~secondop_stats.reports.files.temporary_path`: ``.<name>.<r>.tmp…``
+TEMP_GLOB = ".*.tmp*"
+
+
+class FolderBusy(RuntimeError):
+    """Another batch is writing to the same folder."""
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[Path]:
+    """Hold an exclusive lock on ``folder`` for one batch; a second batch is refused at once.
+
+    The lock is an ``flock`` on a file in the folder, so the system releases it when the
+    holding process ends, however it ends: a killed batch never leaves a stale lock.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_NAME
+    fh = path.open("a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise FolderBusy(
+                f"another batch ({holder}) is writing reports to {folder}; wait for it to "
+                "finish or choose another --output-dir"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        yield path
+    finally:
+        fh.close()
+
+
+def clear_leftovers(folder: Path) -> list[Path]:
+    """Remove temporary files and the shared cache that an interrupted run left in ``folder``
+    (only call while holding its lock). Returns what was removed."""
+    removed = []
+    for path in folder.glob(TEMP_GLOB):
+        if path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    cache = folder / CACHE_NAME
+    if cache.exists():
+        shutil.rmtree(cache, ignore_errors=True)
+        removed.append(cache)
+    return removed
+
+
+def die_with_parent() -> None:
+    """Ask Linux to send this process SIGTERM when its parent dies (a worker must not outlive
+    the batch that started it); on SIGTERM, stop the kernels it started, then exit."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    signal.signal(signal.SIGTERM, _stop_worker)
+    # Ctrl-C goes to the whole process group: the parent decides, the workers wait for it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_worker(signum: int, frame: object) -> None:
+    kill_children(os.getpid())
+    os._exit(128 + signum)
+
+
+def kill_children(pid: int, timeout: float = 3.0) -> None:
+    """Terminate every descendant of ``pid`` (kernels included), then kill what is left."""
+    import psutil
+
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.terminate()
+    _, alive = psutil.wait_procs(children, timeout=timeout)
+    for child in alive:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+
+
+@contextlib.contextmanager
+def interrupt_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt in the main thread, so that a batch stops the same
+    way for Ctrl-C and for a polite kill."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: nothing to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
