@@ -65,7 +65,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print(f"secondop {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except EvidenceError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except Exception as exc:  # never a traceback: one line that says it is ours
+        print(
+            f"secondop {args.command}: internal error ({type(exc).__name__}: {exc}); "
+            "please report it",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -41,7 +41,10 @@ class Field:
         if self.type == "integer":
             if not _INTEGER.match(text):
                 raise ValueError("is not an integer")
-            return int(text)
+            value = int(text)
+            if not -(2**63) <= value < 2**63:
+                raise ValueError("is too large for an integer (at most 2^63 - 1)")
+            return value
         if self.type == "number":
             try:
                 value = float(text)
@@ -49,6 +52,8 @@ class Field:
                 raise ValueError("is not a number") from None
             if value != value:  # NaN
                 raise ValueError("is not a number")
+            if value in (float("inf"), float("-inf")):
+                raise ValueError("is not a finite number")
             return value
         if self.type == "boolean":
             if text in TRUE_VALUES:
@@ -143,28 +148,58 @@ def _field(spec: dict[str, Any]) -> Field:
 
 
 def read_package(folder: Path) -> Package:
-    """Read ``folder/datapackage.json``."""
-    raw = json.loads((folder / DESCRIPTOR).read_text(encoding="utf-8"))
+    """Read ``folder/datapackage.json``; a descriptor that is not valid JSON, lacks what a table
+    needs, or points outside the folder is refused with an :class:`EvidenceError`."""
+    from .errors import EvidenceError
+    from .validation import Violation
+
+    def refuse(rule: str, line: int | None = None) -> EvidenceError:
+        return EvidenceError([Violation(DESCRIPTOR, line, None, None, rule)], folder=str(folder))
+
+    try:
+        raw = json.loads((folder / DESCRIPTOR).read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise refuse(f"is not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise refuse(f"is not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("resources"), list):
+        raise refuse("must be a JSON object with a list of resources")
+    root = folder.resolve()
     resources = []
-    for r in raw["resources"]:
-        schema = r["schema"]
-        resources.append(
-            Resource(
-                name=r["name"],
-                path=r["path"],
-                title=r.get("title", ""),
-                description=r.get("description", ""),
-                fields=tuple(_field(f) for f in schema["fields"]),
-                primary_key=_as_tuple(schema.get("primaryKey", ())),
-                foreign_keys=tuple(
-                    ForeignKey(
-                        fields=_as_tuple(fk["fields"]),
-                        resource=fk["reference"]["resource"],
-                        reference_fields=_as_tuple(fk["reference"]["fields"]),
-                    )
-                    for fk in schema.get("foreignKeys", ())
-                ),
-                missing_values=frozenset(schema.get("missingValues", [""])),
+    for i, r in enumerate(raw["resources"]):
+        where = f"resource {i + 1}"
+        try:
+            name, path, schema = r["name"], r["path"], r["schema"]
+            fields = schema["fields"]
+        except (KeyError, TypeError):
+            raise refuse(f"{where} needs a name, a path and a schema with fields") from None
+        if not isinstance(path, str) or not isinstance(fields, list) or not fields:
+            raise refuse(f"{where} ({name}): path must be a string and fields a non-empty list")
+        target = (folder / path).resolve()
+        if Path(path).is_absolute() or not target.is_relative_to(root):
+            raise refuse(f"{where} ({name}): path {path!r} leads outside the evidence folder")
+        try:
+            resources.append(
+                Resource(
+                    name=name,
+                    path=path,
+                    title=r.get("title", ""),
+                    description=r.get("description", ""),
+                    fields=tuple(_field(f) for f in fields),
+                    primary_key=_as_tuple(schema.get("primaryKey", ())),
+                    foreign_keys=tuple(
+                        ForeignKey(
+                            fields=_as_tuple(fk["fields"]),
+                            resource=fk["reference"]["resource"],
+                            reference_fields=_as_tuple(fk["reference"]["fields"]),
+                        )
+                        for fk in schema.get("foreignKeys", ())
+                    ),
+                    missing_values=frozenset(schema.get("missingValues", [""])),
+                )
             )
-        )
+        except (KeyError, TypeError, AttributeError, re.error) as exc:
+            raise refuse(
+                f"{where} ({name}): malformed schema ({type(exc).__name__}: {exc})"
+            ) from None
     return Package(name=raw.get("name", ""), resources=tuple(resources), raw=raw)

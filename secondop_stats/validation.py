@@ -16,6 +16,9 @@ from typing import Any
 
 from .schema import Package, Resource, read_package
 
+#: Cells may hold long text (a quote, a note): up to 16 MB each, far beyond csv's 128 kB default.
+csv.field_size_limit(16 * 1024 * 1024)
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -71,6 +74,19 @@ def read_table(folder: Path, resource: Resource) -> tuple[Table, list[Violation]
     if not path.is_file():
         return table, [Violation(resource.path, None, None, None, "file is missing")]
     expected = list(resource.field_names)
+    bad = _first_undecodable(path)
+    if bad is not None:
+        line, column, byte = bad
+        return table, [
+            Violation(
+                resource.path,
+                line,
+                None,
+                None,
+                f"is not valid UTF-8 (byte 0x{byte:02x} at "
+                f"character {column}); save the file as UTF-8",
+            )
+        ]
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
         try:
@@ -91,50 +107,82 @@ def read_table(folder: Path, resource: Resource) -> tuple[Table, list[Violation]
             if missing:
                 return table, problems
         start = reader.line_num + 1
-        for cells in reader:
-            line = start
-            start = reader.line_num + 1
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(header):
-                problems.append(
-                    Violation(
-                        resource.path,
-                        line,
-                        None,
-                        None,
-                        f"row has {len(cells)} cells, header has {len(header)}",
-                    )
-                )
-                continue
-            raw = dict(zip(header, cells, strict=True))
-            parsed: dict[str, Any] = {}
-            for f in resource.fields:
-                text = raw.get(f.name, "")
-                if text in resource.missing_values or (not text.strip() and f.type != "string"):
-                    parsed[f.name] = None
-                    if f.required:
-                        problems.append(Violation(resource.path, line, f.name, text, "is required"))
-                    continue
-                if f.required and f.type == "string" and not text.strip():
-                    problems.append(
-                        Violation(resource.path, line, f.name, text, "must not be blank")
-                    )
-                try:
-                    value = f.parse(text)
-                except ValueError as exc:
-                    problems.append(Violation(resource.path, line, f.name, text, str(exc)))
-                    parsed[f.name] = None
-                    continue
-                parsed[f.name] = value
-                problems.extend(
-                    Violation(resource.path, line, f.name, text, rule)
-                    for rule in _constraint_failures(f, value, text)
-                )
-            table.raw.append(raw)
-            table.rows.append(parsed)
-            table.lines.append(line)
+        try:
+            _read_rows(reader, resource, header, start, table, problems)
+        except csv.Error as exc:
+            problems.append(
+                Violation(resource.path, reader.line_num, None, None, f"is not valid CSV: {exc}")
+            )
+    if not table.rows and not any(v.line == 1 for v in problems):
+        problems.append(
+            Violation(resource.path, None, None, None, "has no rows; every table needs data")
+        )
     return table, problems
+
+
+def _first_undecodable(path: Path) -> tuple[int, int, int] | None:
+    """(line, character, byte) of the first byte that is not UTF-8, or None."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        return line, column, data[exc.start]
+    return None
+
+
+def _read_rows(
+    reader: Any,
+    resource: Resource,
+    header: list[str],
+    start: int,
+    table: Table,
+    problems: list[Violation],
+) -> None:
+    """Parse and check every data row of an open CSV reader into ``table``."""
+    for cells in reader:
+        line = start
+        start = reader.line_num + 1
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            problems.append(
+                Violation(
+                    resource.path,
+                    line,
+                    None,
+                    None,
+                    f"row has {len(cells)} cells, header has {len(header)}",
+                )
+            )
+            continue
+        raw = dict(zip(header, cells, strict=True))
+        parsed: dict[str, Any] = {}
+        for f in resource.fields:
+            text = raw.get(f.name, "")
+            if text in resource.missing_values or (not text.strip() and f.type != "string"):
+                parsed[f.name] = None
+                if f.required:
+                    problems.append(Violation(resource.path, line, f.name, text, "is required"))
+                continue
+            if f.required and f.type == "string" and not text.strip():
+                problems.append(Violation(resource.path, line, f.name, text, "must not be blank"))
+            try:
+                value = f.parse(text)
+            except ValueError as exc:
+                problems.append(Violation(resource.path, line, f.name, text, str(exc)))
+                parsed[f.name] = None
+                continue
+            parsed[f.name] = value
+            problems.extend(
+                Violation(resource.path, line, f.name, text, rule)
+                for rule in _constraint_failures(f, value, text)
+            )
+        table.raw.append(raw)
+        table.rows.append(parsed)
+        table.lines.append(line)
 
 
 def _constraint_failures(f: Any, value: Any, text: str) -> Iterator[str]:
@@ -576,6 +624,15 @@ def validate_folder(folder: Path) -> tuple[dict[str, Table], list[Violation]]:
             Violation(str(folder / "datapackage.json"), None, None, None, "file is missing")
         ]
     package = read_package(folder)
+    from .evidence import Evidence
+
+    names = {r.name for r in package.resources}
+    absent = [n for n in Evidence.table_names() if n not in names]
+    if absent:
+        return {}, [
+            Violation("datapackage.json", None, None, None, f"has no resource {n!r}")
+            for n in absent
+        ]
     tables, problems = read_tables(folder, package)
     if any(v.rule == "file is missing" or v.rule.startswith("header missing") for v in problems):
         return tables, problems
