@@ -24,6 +24,7 @@ def test_tables_and_dtypes(evidence) -> None:
         "part_b_deductible",
         "cpi_u",
         "guidance",
+        "screening",
     )
     f = evidence.figures
     assert f["numerator"].dtype == "Int64" and f["denominator"].dtype == "Int64"
