@@ -11,6 +11,7 @@ from . import __version__
 from .apps.serve import add_serve_command
 from .errors import EvidenceError
 from .evidence import load_evidence
+from .export_command import add_export_command
 from .paths import evidence_dir
 from .reports.cli import add_report_commands
 from .summary import one_line, report
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_summary)
     add_report_commands(sub)
     add_serve_command(sub)
+    add_export_command(sub)
     return parser
 
 

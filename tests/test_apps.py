@@ -168,7 +168,8 @@ def test_exports_are_valid_csv_bibtex_and_csl_json(explorer) -> None:
     explorer.metric.value = most_common_poolable_metric(explorer)
     files = explorer.exports
 
-    rows = list(csv.DictReader(io.StringIO(files["csv"].content)))
+    assert files["csv"].content.startswith("\ufeff")  # UTF-8 BOM for spreadsheets
+    rows = list(csv.DictReader(io.StringIO(files["csv"].content.removeprefix("\ufeff"))))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert [r["figure_id"] for r in rows] == list(explorer.selection["figure_id"])
 

@@ -470,10 +470,10 @@ def _years(key: str, value: Any) -> tuple[int, int]:
         pair = (int(first), int(last))
     except (TypeError, ValueError):
         raise ParameterError(
-            f"state {key}={value!r}: must be a year range such as 2001-2020"
+            f"{key}={value!r}: must be a year range such as 2001-2020"
         ) from None
     if pair[0] > pair[1]:
-        raise ParameterError(f"state {key}={value!r}: the first year is after the last")
+        raise ParameterError(f"{key}={value!r}: the first year is after the last")
     return pair
 
 

@@ -30,17 +30,17 @@ def as_bool(key: str, value: Any) -> bool:
         return True
     if text in FALSE:
         return False
-    raise ParameterError(f"state {key}={value!r}: must be true or false")
+    raise ParameterError(f"{key}={value!r}: must be true or false")
 
 
 def as_int(key: str, value: Any) -> int:
     """An integer, or its URL spelling."""
     if isinstance(value, bool):
-        raise ParameterError(f"state {key}={value!r}: must be a whole number")
+        raise ParameterError(f"{key}={value!r}: must be a whole number")
     try:
         return int(str(value).strip())
     except ValueError:
-        raise ParameterError(f"state {key}={value!r}: must be a whole number") from None
+        raise ParameterError(f"{key}={value!r}: must be a whole number") from None
 
 
 def as_amount(key: str, value: Any) -> float | None:
@@ -48,13 +48,13 @@ def as_amount(key: str, value: Any) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise ParameterError(f"state {key}={value!r}: must be a number")
+        raise ParameterError(f"{key}={value!r}: must be a number")
     try:
         number = float(str(value).strip())
     except ValueError:
-        raise ParameterError(f"state {key}={value!r}: must be a number") from None
+        raise ParameterError(f"{key}={value!r}: must be a number") from None
     if not math.isfinite(number) or number < 0:
-        raise ParameterError(f"state {key}={value!r}: must be a finite number, 0 or more")
+        raise ParameterError(f"{key}={value!r}: must be a finite number, 0 or more")
     return number
 
 
@@ -67,7 +67,7 @@ def one_of(valid: Iterable[Any]) -> Parser:
             if str(choice) == str(value).strip():
                 return choice
         shown = ", ".join(str(c) for c in choices) or "(none)"
-        raise ParameterError(f"state {key}={value!r}: unknown value; valid values: {shown}")
+        raise ParameterError(f"{key}={value!r}: unknown value; valid values: {shown}")
 
     return parse
 
