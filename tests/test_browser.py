@@ -286,3 +286,20 @@ def test_notebook_renders_its_widgets_in_jupyterlab(page, jupyterlab: str, noteb
         assert "Error displaying widget" not in outputs
         assert page.locator(f".jp-NotebookPanel {ERROR_OUTPUTS}").count() == 0
         screenshot(page, name)
+
+
+def test_closing_a_page_in_the_browser_frees_its_kernel(browser) -> None:
+    """The page's own unload request (with its _xsrf cookie) shuts its kernel down."""
+    from tests.server_support import running_server
+
+    with running_server(max_kernels=3) as server:
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        context.set_default_timeout(PAGE_SECONDS * MS)
+        page = context.new_page()
+        try:
+            open_dashboard(page, server.base, "03_decision_guide.ipynb")
+            assert server.wait_for_kernels(1) == 1
+            page.close(run_before_unload=True)
+            assert server.wait_for_kernels(0, timeout=30) == 0
+        finally:
+            context.close()

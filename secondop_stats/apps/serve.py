@@ -30,18 +30,48 @@ def landing_url(port: int, host: str = HOST) -> str:
     return f"http://{host}:{port}/voila/render/{LANDING}"
 
 
+#: Memory a dashboard kernel takes with the apps loaded (measured: about 200 MB), with room.
+KERNEL_MEMORY_BYTES = 300 * 1024**2
+#: Never more kernels than this, whatever the memory: the machine has few cores.
+MAX_KERNELS_CAP = 8
+DEFAULT_IDLE_TIMEOUT = 600
+MANAGER = "secondop_stats.apps.voila_server.BoundedKernelManager"
+
+
+def default_max_kernels(available_bytes: int | None = None) -> int:
+    """Kernels that fit in half of the available memory, between 1 and MAX_KERNELS_CAP."""
+    if available_bytes is None:
+        import psutil
+
+        available_bytes = psutil.virtual_memory().available
+    return max(1, min(MAX_KERNELS_CAP, int(available_bytes * 0.5 // KERNEL_MEMORY_BYTES)))
+
+
 def voila_command(
-    port: int, folder: Path | None = None, *, show_tracebacks: bool = False
+    port: int,
+    folder: Path | None = None,
+    *,
+    show_tracebacks: bool = False,
+    max_kernels: int | None = None,
+    idle_timeout: int = DEFAULT_IDLE_TIMEOUT,
 ) -> list[str]:
-    """The Voilà command line serving ``folder`` (default: the notebooks) on 127.0.0.1:port.
+    """The Voilà command line serving ``folder`` (default: the notebooks) on 127.0.0.1:port,
+    with at most ``max_kernels`` kernels (default: from the machine's memory) and kernels idle
+    for ``idle_timeout`` seconds culled.
 
     Tracebacks stay hidden from the audience unless ``show_tracebacks`` (for tests)."""
     folder = folder if folder is not None else notebooks_dir()
+    kernels = max_kernels if max_kernels is not None else default_max_kernels()
     return [
         sys.executable,
         "-m",
-        "voila",
+        "secondop_stats.apps.voila_server",
         str(folder),
+        f"--VoilaConfiguration.multi_kernel_manager_class={MANAGER}",
+        f"--BoundedKernelManager.max_kernels={kernels}",
+        f"--BoundedKernelManager.cull_idle_timeout={idle_timeout}",
+        f"--BoundedKernelManager.cull_interval={max(1, min(60, idle_timeout // 2))}",
+        "--BoundedKernelManager.cull_connected=True",
         "--no-browser",
         f"--Voila.ip={HOST}",
         f"--Voila.port={port}",
@@ -62,14 +92,25 @@ def voila_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def serve(port: int = DEFAULT_PORT, folder: Path | None = None) -> int:
+def serve(
+    port: int = DEFAULT_PORT,
+    folder: Path | None = None,
+    *,
+    max_kernels: int | None = None,
+    idle_timeout: int = DEFAULT_IDLE_TIMEOUT,
+) -> int:
     """Run the dashboard until interrupted; return Voilà's exit status.
 
     SIGTERM is passed on to Voilà, so that stopping ``secondop serve`` also stops the server and
     its kernels (Ctrl-C reaches Voilà directly, as it shares the terminal).
     """
-    command = voila_command(port, folder)
-    print(f"secondop dashboard: {landing_url(port)}  (Ctrl-C to stop)", flush=True)
+    kernels = max_kernels if max_kernels is not None else default_max_kernels()
+    command = voila_command(port, folder, max_kernels=kernels, idle_timeout=idle_timeout)
+    print(
+        f"secondop dashboard: {landing_url(port)}  (at most {kernels} kernels, idle ones "
+        f"stopped after {idle_timeout} s; Ctrl-C to stop)",
+        flush=True,
+    )
     process = subprocess.Popen(command, env=voila_env())
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
@@ -87,7 +128,19 @@ def _serve(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         print(f"secondop serve: port must be 1-65535, not {args.port}", file=sys.stderr)
         return 2
-    return serve(args.port)
+    if args.max_kernels is not None and args.max_kernels < 1:
+        print(
+            f"secondop serve: --max-kernels must be 1 or more, not {args.max_kernels}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.idle_timeout < 10:
+        print(
+            f"secondop serve: --idle-timeout must be 10 s or more, not {args.idle_timeout}",
+            file=sys.stderr,
+        )
+        return 2
+    return serve(args.port, max_kernels=args.max_kernels, idle_timeout=args.idle_timeout)
 
 
 def add_serve_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -100,6 +153,21 @@ def add_serve_command(subparsers: argparse._SubParsersAction) -> argparse.Argume
     )
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})"
+    )
+    parser.add_argument(
+        "--max-kernels",
+        type=int,
+        metavar="N",
+        help="most kernels at once, one per open page; a visitor beyond it is asked to try "
+        f"again (default: from the memory available, at most {MAX_KERNELS_CAP}: "
+        f"{default_max_kernels()} here)",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=int,
+        default=DEFAULT_IDLE_TIMEOUT,
+        metavar="S",
+        help=f"stop a kernel idle for S seconds (default {DEFAULT_IDLE_TIMEOUT})",
     )
     parser.set_defaults(func=_serve)
     return parser
