@@ -17,16 +17,28 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 from .intervals import _check_level, _intervals
 
-PoolMethod = Literal["REML", "DL"]
+PoolMethod = Literal["REML", "DL", "GLMM"]
+PoolTest = Literal["z", "knha", "t"]
 
 # metafor's rma.uni() control defaults for Fisher scoring (metafor 3.8).
 _REML_THRESHOLD = 1e-5
 _REML_MAXITER = 100
 _LL0_TOL = np.finfo(float).eps ** 0.25  # metafor's control$tol
+
+
+#: Plain names of the model and interval combinations.
+MODEL_LABELS = {
+    ("GLMM", "t"): "random-intercept logistic model (GLMM), t interval",
+    ("GLMM", "z"): "random-intercept logistic model (GLMM), normal interval",
+    ("REML", "knha"): "inverse-variance REML, Hartung-Knapp interval (ad hoc safeguard)",
+    ("REML", "z"): "inverse-variance REML, Wald interval",
+    ("DL", "knha"): "inverse-variance DerSimonian-Laird, Hartung-Knapp interval (ad hoc)",
+    ("DL", "z"): "inverse-variance DerSimonian-Laird, Wald interval",
+}
 
 
 class FisherScoringError(RuntimeError):
@@ -80,6 +92,16 @@ class PooledResult:
     labels: tuple[str, ...]
     iterations: int | None = None
     notes: tuple[str, ...] = field(default=())
+    test: str = "z"
+    tau2_ci_low: float = math.nan
+    tau2_ci_high: float = math.nan
+    i2_ci_low: float = math.nan
+    i2_ci_high: float = math.nan
+
+    @property
+    def model(self) -> str:
+        """The model and interval in words, e.g. "GLMM (binomial, ML), t-based interval"."""
+        return MODEL_LABELS.get((self.method, self.test), f"{self.method}, {self.test}")
 
     @property
     def tau(self) -> float:
@@ -271,63 +293,140 @@ def pool_proportions(
     method: PoolMethod = "REML",
     level: float = 0.95,
     labels: Sequence[str] | None = None,
+    *,
+    test: PoolTest = "z",
 ) -> PooledResult:
-    """Random-effects meta-analysis of proportions on the logit scale.
+    """Random-effects meta-analysis of proportions on the logit scale, as metafor 3.8.
 
-    Matches ``rma(yi, vi, method=method)`` after
-    ``escalc(measure="PLO", xi=events, ni=totals)`` in metafor 3.8 with its
-    defaults: 1/2 added to both cells of studies with 0 or all events, a normal
-    (z) interval, prediction interval mu ± z·sqrt(se² + tau²), weights 1/(vi + tau²).
-    With k = 1 it returns the study itself (tau² = 0), as metafor does.
+    ``method``:
+      - ``"GLMM"``: the random-intercept logistic model fitted by ML, as
+        ``rma.glmm(measure="PLO")`` (lme4, nAGQ = 7); exact binomial likelihood, no 1/2
+        correction; ``test`` ``"z"`` or ``"t"`` (t with k - 1 degrees of freedom);
+      - ``"REML"`` and ``"DL"``: inverse-variance pooling of ``escalc(measure="PLO")`` (1/2 added
+        to studies with 0 or all events), as ``rma(yi, vi, method=method)``; ``test`` ``"z"``
+        (Wald) or ``"knha"``, the Hartung-Knapp interval with the ad hoc safeguard that keeps it
+        at least as wide as the Wald one (``rma(..., test="adhoc")``; meta's adhoc.hakn.ci).
 
-    Raises FisherScoringError when REML does not converge (metafor errors too),
-    and warns (RuntimeWarning) when tau² is reset to 0 after a local maximum.
+    The prediction interval is metafor's: mu ± crit · sqrt(se² + tau²), crit normal for z and
+    t(k - 1) otherwise. I² uses the typical within-study variance of the escalc variances,
+    also for the GLMM, as metafor does. tau² and I² carry Q-profile intervals (estimator-free,
+    from the escalc data; ``confint`` of metafor). With k = 1 the result is the study itself.
+
+    Raises FisherScoringError when REML does not converge (metafor errors too), and warns
+    (RuntimeWarning) when tau² is reset to 0 after a local maximum.
     """
     level = _check_level(level)
-    if method not in ("REML", "DL"):
-        raise ValueError(f"method must be 'REML' or 'DL', got {method!r}")
+    if method not in ("REML", "DL", "GLMM"):
+        raise ValueError(f"method must be 'REML', 'DL' or 'GLMM', got {method!r}")
+    valid_tests = ("z", "t") if method == "GLMM" else ("z", "knha")
+    if test not in valid_tests:
+        raise ValueError(
+            f"test {test!r} does not apply to method {method}; valid: {', '.join(valid_tests)}"
+        )
     x, n, label_tuple = _pooling_input(events, totals, labels)
     yi, vi = _escalc_plo(x, n)
+    k = yi.size
 
     iterations, notes = None, ()
-    if yi.size == 1:
+    if k == 1:
         tau2 = 0.0
     elif method == "REML":
         tau2, iterations, notes = _tau2_reml(yi, vi)
-    else:
+    elif method == "DL":
         tau2 = _tau2_dl(yi, vi)
 
-    w = 1 / (vi + tau2)
-    mu = float((w * yi).sum() / w.sum())
-    se = math.sqrt(1 / w.sum())
-    z = float(stats.norm.isf((1 - level) / 2))
-    pi_half = z * math.sqrt(se**2 + tau2)
+    if method == "GLMM" and k > 1:
+        from .glmm import fit_glmm
+
+        start_tau2 = _tau2_dl(yi, vi)
+        fit = fit_glmm(x, n, start=(math.sqrt(start_tau2), float(np.average(yi, weights=1 / vi))))
+        mu, se, tau2 = fit.mu, fit.se, fit.tau2
+        w = np.full(k, math.nan)
+        weights = np.full(k, math.nan)
+        if not fit.converged:
+            notes = (*notes, "the GLMM optimiser reported no convergence")
+    else:
+        w = 1 / (vi + tau2)
+        mu = float((w * yi).sum() / w.sum())
+        se = math.sqrt(1 / w.sum())
+        weights = 100 * w / w.sum()
+        if test == "knha" and k > 1:
+            s2w = float((w * (yi - mu) ** 2).sum() / (k - 1))
+            se = math.sqrt(max(1.0, s2w) / w.sum())  # ad hoc: never narrower than Wald
+
+    if test == "z" or k == 1:
+        crit = float(stats.norm.isf((1 - level) / 2))
+    else:
+        crit = float(stats.t.isf((1 - level) / 2, k - 1))
+    pi_half = crit * math.sqrt(se**2 + tau2)
     q, q_pvalue, i2, h2 = _heterogeneity(yi, vi, tau2)
+    tau2_ci, i2_ci = _q_profile(yi, vi, level, tau2)
     expit = special.expit
     return PooledResult(
         estimate=float(expit(mu)),
-        ci_low=float(expit(mu - z * se)),
-        ci_high=float(expit(mu + z * se)),
+        ci_low=float(expit(mu - crit * se)),
+        ci_high=float(expit(mu + crit * se)),
         pi_low=float(expit(mu - pi_half)),
         pi_high=float(expit(mu + pi_half)),
         mu=mu,
         se=se,
         tau2=tau2,
-        tau2_se=_tau2_se(vi, tau2, method),
+        tau2_se=_tau2_se(vi, tau2, method) if method != "GLMM" else math.nan,
         i2=float(i2),
         h2=float(h2),
         q=q,
-        q_df=yi.size - 1,
+        q_df=k - 1,
         q_pvalue=q_pvalue,
-        k=yi.size,
+        k=k,
         method=method,
         level=level,
         yi=_readonly(yi),
         vi=_readonly(vi),
-        weights=_readonly(100 * w / w.sum()),
+        weights=_readonly(weights),
         events=_readonly(x),
         totals=_readonly(n),
         labels=label_tuple,
         iterations=iterations,
         notes=notes,
+        test=test,
+        tau2_ci_low=tau2_ci[0],
+        tau2_ci_high=tau2_ci[1],
+        i2_ci_low=i2_ci[0],
+        i2_ci_high=i2_ci[1],
     )
+
+
+def _q_profile(
+    yi: np.ndarray, vi: np.ndarray, level: float, tau2: float
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Q-profile confidence intervals for tau² and I² (Viechtbauer 2007), as metafor's
+    ``confint``: the tau² at which the generalised Q statistic meets the chi² quantiles."""
+    k = yi.size
+    if k < 2:
+        return (math.nan, math.nan), (math.nan, math.nan)
+
+    def q_gen(tau2: float) -> float:
+        w = 1 / (vi + tau2)
+        mu = (w * yi).sum() / w.sum()
+        return float((w * (yi - mu) ** 2).sum())
+
+    alpha = 1 - level
+    targets = (stats.chi2.isf(alpha / 2, k - 1), stats.chi2.isf(1 - alpha / 2, k - 1))
+    # metafor searches [0, max(100, 10 tau²)]; a bound beyond is reported as that limit
+    high = max(100.0, 10 * tau2)
+    bounds = []
+    for target in targets:
+        if q_gen(0.0) < target:
+            bounds.append(0.0)
+            continue
+        if q_gen(high) > target:
+            bounds.append(high)
+            continue
+        root = optimize.brentq(
+            lambda t, goal: q_gen(t) - goal, 0.0, high, args=(target,), xtol=1e-12
+        )
+        bounds.append(float(root))
+    w0 = 1 / vi
+    vt = (k - 1) / (w0.sum() - (w0**2).sum() / w0.sum())
+    i2 = tuple(100 * t / (vt + t) for t in bounds)
+    return (bounds[0], bounds[1]), (i2[0], i2[1])

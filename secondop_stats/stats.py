@@ -30,7 +30,7 @@ from .intervals import (
     figure_interval,
     wilson_interval,
 )
-from .pooling import FisherScoringError, PooledResult, PoolMethod, pool_proportions
+from .pooling import FisherScoringError, PooledResult, PoolMethod, PoolTest, pool_proportions
 
 __all__ = [
     "DENOMINATOR_FROM_N",
@@ -45,6 +45,7 @@ __all__ = [
     "FisherScoringError",
     "IntervalMethod",
     "PoolMethod",
+    "PoolTest",
     "PooledResult",
     "ScreenedFigures",
     "add_intervals",
