@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.server_support import running_server  # noqa: E402
+from tests.server_support import running_server
 
 VIEWERS = 10
 NOTEBOOK = "03_decision_guide.ipynb"
