@@ -21,7 +21,7 @@ from .intervals import (
     _resolve_counts,
     wilson_interval,
 )
-from .pooling import FisherScoringError, PooledResult, PoolMethod, pool_proportions
+from .pooling import FisherScoringError, PooledResult, PoolMethod, PoolTest, pool_proportions
 
 # --------------------------------------------------------------------------------------
 # Pooling a figure table
@@ -198,6 +198,7 @@ def pool_table(
     method: PoolMethod = "REML",
     level: float = 0.95,
     exclude_nonobserved: bool = False,
+    test: PoolTest = "z",
 ) -> PooledResult:
     """Pool the figures of one subgroup (one metric) into a labelled PooledResult.
 
@@ -215,10 +216,13 @@ def pool_table(
         method=method,
         level=level,
         labels=labels,
+        test=test,
     )
 
 
-def _subgroup_row(rows: pd.DataFrame, method: PoolMethod, level: float) -> dict[str, object]:
+def _subgroup_row(
+    rows: pd.DataFrame, method: PoolMethod, level: float, test: PoolTest = "z"
+) -> dict[str, object]:
     """Pooled statistics for one subgroup's screened rows."""
     pooled = rows[rows["skip_reason"].isna()]
     k = len(pooled)
@@ -240,6 +244,12 @@ def _subgroup_row(rows: pd.DataFrame, method: PoolMethod, level: float) -> dict[
         "q": np.nan,
         "q_pvalue": np.nan,
         "method": method,
+        "test": test,
+        "model": "",
+        "tau2_ci_low": np.nan,
+        "tau2_ci_high": np.nan,
+        "i2_ci_low": np.nan,
+        "i2_ci_high": np.nan,
         "study_ids": tuple(pooled["study_id"]),
         "figure_ids": tuple(pooled["figure_id"]),
         "skipped": skipped,
@@ -253,6 +263,7 @@ def _subgroup_row(rows: pd.DataFrame, method: PoolMethod, level: float) -> dict[
             ci_low=low,
             ci_high=high,
             method="wilson (k = 1)",
+            model="a single study (Wilson interval), nothing pooled",
             notes=("single study: Wilson interval, nothing pooled",),
         )
     elif k > 1:
@@ -264,12 +275,14 @@ def _subgroup_row(rows: pd.DataFrame, method: PoolMethod, level: float) -> dict[
                     pooled["n_used"].to_numpy(),
                     method=method,
                     level=level,
+                    test=test,
                 )
         except FisherScoringError as error:
             out["notes"] = (str(error),)
         else:
             out.update(
                 {name: getattr(result, name) for name in _RESULT_FIELDS},
+                model=result.model,
                 notes=result.notes,
             )
     return out
@@ -281,6 +294,7 @@ def pool_figures(
     method: PoolMethod = "REML",
     level: float = 0.95,
     exclude_nonobserved: bool = False,
+    test: PoolTest = "z",
 ) -> pd.DataFrame:
     """Pool a figure table by subgroup: one row per combination of the ``by`` columns.
 
@@ -292,8 +306,8 @@ def pool_figures(
     "dropped_nonobserved". Refusals and skips are those of :func:`screen_figures`.
     """
     level = _check_level(level)
-    if method not in ("REML", "DL"):
-        raise ValueError(f"method must be 'REML' or 'DL', got {method!r}")
+    if method not in ("REML", "DL", "GLMM"):
+        raise ValueError(f"method must be 'REML', 'DL' or 'GLMM', got {method!r}")
     by = _by_columns(by)
     screened = screen_figures(table, by=by, exclude_nonobserved=exclude_nonobserved)
     rows = screened.rows
@@ -301,10 +315,10 @@ def pool_figures(
     if by:
         for key, group in rows.groupby(list(by), dropna=False, sort=True):
             records.append(
-                {**dict(zip(by, key, strict=True)), **_subgroup_row(group, method, level)}
+                {**dict(zip(by, key, strict=True)), **_subgroup_row(group, method, level, test)}
             )
     elif not rows.empty:
-        records.append(_subgroup_row(rows, method, level))
+        records.append(_subgroup_row(rows, method, level, test))
     out = pd.DataFrame.from_records(records, columns=[*by, *_SUBGROUP_COLUMNS])
     out.attrs["skipped"] = screened.skipped
     out.attrs["dropped_nonobserved"] = screened.dropped_nonobserved
@@ -322,12 +336,18 @@ _RESULT_FIELDS = (
     "i2",
     "q",
     "q_pvalue",
+    "tau2_ci_low",
+    "tau2_ci_high",
+    "i2_ci_low",
+    "i2_ci_high",
 )
 _SUBGROUP_COLUMNS = (
     "k",
     "n_total",
     *_RESULT_FIELDS,
     "method",
+    "test",
+    "model",
     "study_ids",
     "figure_ids",
     "skipped",

@@ -17,7 +17,7 @@ from ..errors import ParameterError
 from ..evidence import Evidence
 from ..forest import ForestCanvas, forest_rows
 from ..query.figures import SOURCE_CLASSES, PreparedEvidence, prepared_evidence
-from ..query.pooling import PoolCache, PoolOutcome
+from ..query.pooling import SHARED_POOLS, PoolOutcome
 from ..query.selection import (
     ALL,
     CONDITION_PREFIX,
@@ -32,7 +32,7 @@ from ..query.state import as_bool, many_of, one_of, parse_state, to_query
 from ..text import interval, percent
 from .controls import checkbox
 from .exports import ExportFile, ReferenceExporter, export_files, export_links
-from .html import STYLE, Safe, html_table, tag
+from .html import STYLE, Safe, esc, html_table, tag
 from .provenance import provenance_card
 
 #: Subgroups the pooled estimate can be split by (a column of the figure table, or none).
@@ -62,7 +62,7 @@ class EvidenceExplorer:
     def __init__(self, data: PreparedEvidence) -> None:
         self.data = data
         figures = data.figures
-        self._pools = PoolCache()
+        self._pools = SHARED_POOLS
         self._canvas = ForestCanvas()
         self._references = ReferenceExporter(data.evidence.sources)
         self._updating = False
@@ -406,11 +406,33 @@ class EvidenceExplorer:
                 )
             else:
                 text += f", a single study ({r['n_total']:,} cases): nothing pooled"
-            items.append(tag("li", text))
+            certainty = r.get("certainty") or ""
+            detail = (
+                Safe(
+                    Safe("<br>")
+                    + tag(
+                        "span",
+                        f"Certainty: {certainty}",
+                        class_=f"so-certainty so-{certainty.replace(' ', '-')}",
+                    )
+                    + esc(
+                        " — " + "; ".join(r.get("certainty_reasons") or ())
+                        if r.get("certainty_reasons")
+                        else ""
+                    )
+                    + Safe("<br>")
+                    + tag("span", r.get("statement", ""), class_="so-statement")
+                )
+                if certainty
+                else ""
+            )
+            items.append(Safe("<li>" + esc(text) + detail + "</li>"))
+        model = outcome.records[0].get("model") if outcome.records else ""
         notes = "; ".join(outcome.notes)
         return Safe(
-            '<div class="so-ok"><b>Pooled estimates</b> (random effects, REML, logit scale)'
-            f"<ul>{''.join(items)}</ul>"
+            '<div class="so-ok"><b>Pooled estimates</b> '
+            + esc(f"({model or 'random effects'}; certainty rated GRADE-style)")
+            + f"<ul>{''.join(items)}</ul>"
             + (tag("span", notes.capitalize() + ".", class_="so-note") if notes else "")
             + "</div>"
         )
@@ -469,9 +491,7 @@ def _years(key: str, value: Any) -> tuple[int, int]:
     try:
         pair = (int(first), int(last))
     except (TypeError, ValueError):
-        raise ParameterError(
-            f"{key}={value!r}: must be a year range such as 2001-2020"
-        ) from None
+        raise ParameterError(f"{key}={value!r}: must be a year range such as 2001-2020") from None
     if pair[0] > pair[1]:
         raise ParameterError(f"{key}={value!r}: the first year is after the last")
     return pair
