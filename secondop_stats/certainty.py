@@ -123,7 +123,8 @@ def rate(
 
     # inconsistency
     i2 = pooled.get("i2", math.nan)
-    pi_width = pooled.get("pi_high", math.nan) - pooled.get("pi_low", math.nan)
+    pi_low, pi_high = pooled.get("pi_low", math.nan), pooled.get("pi_high", math.nan)
+    pi_width = pi_high - pi_low
     if k < 2:
         missing.append("inconsistency (a single study)")
     elif (i2 >= t["i2_very_serious"] and pi_width > t["pi_width_very_serious"]) or (
@@ -133,8 +134,8 @@ def rate(
             Downgrade(
                 "inconsistency",
                 2,
-                f"the studies disagree widely (I² {i2:.0f}%; a new setting could see anywhere "
-                f"from {pooled.get('pi_low', math.nan):.0%} to {pooled.get('pi_high', math.nan):.0%})",
+                f"the studies disagree widely (I² {i2:.0f}%; a new setting could see "
+                f"anywhere from {pi_low:.0%} to {pi_high:.0%})",
             )
         )
     elif i2 >= t["i2_serious"] or pi_width > t["pi_width_serious"]:
