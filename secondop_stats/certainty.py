@@ -134,8 +134,8 @@ def rate(
             Downgrade(
                 "inconsistency",
                 2,
-                f"the studies disagree widely (I² {i2:.0f}%; a new setting could see "
-                f"anywhere from {pi_low:.0%} to {pi_high:.0%})",
+                f"the studies disagree widely (I² {i2:.0f}%, prediction interval "
+                f"{pi_low:.0%} to {pi_high:.0%})",
             )
         )
     elif i2 >= t["i2_serious"] or pi_width > t["pi_width_serious"]:

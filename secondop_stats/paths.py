@@ -23,6 +23,14 @@ def evidence_dir() -> Path:
     )
 
 
+def methods_page() -> Path:
+    """``docs/methods.md``: how every number is computed (or its copy inside a wheel)."""
+    for candidate in (REPO_ROOT / "docs" / "methods.md", PACKAGE_DIR / "_docs" / "methods.md"):
+        if candidate.is_file():
+            return candidate
+    return REPO_ROOT / "docs" / "methods.md"
+
+
 def notebooks_dir() -> Path:
     """The repository's ``notebooks/`` folder."""
     return REPO_ROOT / "notebooks"

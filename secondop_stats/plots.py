@@ -17,7 +17,7 @@ from .forest import ForestCanvas, ForestRow
 from .palette import OKABE_ITO
 from .stats import RECONSTRUCTED_MARK, PooledResult, PoolMethod, pool_table
 
-__all__ = ["OKABE_ITO", "forest", "result_rows"]
+__all__ = ["OKABE_ITO", "forest", "funnel", "result_rows"]
 
 RECONSTRUCTED_NOTE = f"{RECONSTRUCTED_MARK} count reconstructed from the reported percent and n"
 
@@ -132,3 +132,33 @@ def _table_title(table: pd.DataFrame) -> str:
 
 def _rate_text(rate: float, low: float, high: float) -> str:
     return f"{100 * rate:.1f}% [{100 * low:.1f}, {100 * high:.1f}]"
+
+
+def funnel(events, totals, *, title: str = "Funnel plot") -> Figure:
+    """Funnel plot of the logit rates (escalc, 1/2 correction) against their standard
+    errors, around the REML pooled logit with its pseudo 95% limits. Not pyplot-managed."""
+    import numpy as np
+
+    from .pooling import _escalc_plo
+
+    x = np.asarray(events, dtype=float)
+    n = np.asarray(totals, dtype=float)
+    yi, vi = _escalc_plo(x, n)
+    se = np.sqrt(vi)
+    w = 1 / vi
+    centre = float((w * yi).sum() / w.sum())
+    fig = Figure(figsize=(6.5, 4.5), dpi=96)
+    ax = fig.add_subplot()
+    top = float(se.max()) * 1.05
+    grid = np.linspace(0, top, 50)
+    ax.plot(centre - 1.96 * grid, grid, color="#7b8794", linestyle="--", linewidth=1)
+    ax.plot(centre + 1.96 * grid, grid, color="#7b8794", linestyle="--", linewidth=1)
+    ax.axvline(centre, color=OKABE_ITO["vermillion"], linewidth=1.2)
+    ax.scatter(yi, se, color=OKABE_ITO["blue"], s=18, zorder=3)
+    ax.set_ylim(top, 0)
+    ax.set_xlabel("logit of the rate")
+    ax.set_ylabel("standard error")
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    ax.grid(color="#e4e7eb")
+    fig.tight_layout()
+    return fig

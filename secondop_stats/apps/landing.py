@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as w
 
 from ..evidence import Evidence
+from ..methods import methods_html
 from ..query.figures import prepared_evidence
 from ..query.review import data_release, prisma_flow
 from .html import STYLE, Safe, tag
@@ -27,7 +28,14 @@ def overview_html(evidence: Evidence | None = None) -> Safe:
         f"{prisma_flow(ev).included} studies included from {prisma_flow(ev).identified} "
         "records screened."
     )
-    return Safe(STYLE + '<div class="so-app">' + tag("p", text, class_="so-lead") + "</div>")
+    methods = (
+        "<details class='so-methods'><summary>How the numbers are computed</summary>"
+        + methods_html()
+        + "</details>"
+    )
+    return Safe(
+        STYLE + '<div class="so-app">' + tag("p", text, class_="so-lead") + methods + "</div>"
+    )
 
 
 def build_overview(evidence: Evidence | None = None) -> w.HTML:

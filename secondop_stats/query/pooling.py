@@ -82,6 +82,8 @@ def pool_selection(
         return PoolOutcome(None, reason, by)
     keys = ("metric", *by)
     method, test = model
+    # one order for every caller: the same figures give the same fit to the last digit
+    selection = selection.sort_values("figure_id", kind="stable")
     try:
         table = stats.pool_figures(
             selection, by=keys, method=method, test=test, exclude_nonobserved=observed_only

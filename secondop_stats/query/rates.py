@@ -80,10 +80,21 @@ def _pooled_choice(data: PreparedEvidence, metric: str, group: str, r: dict) -> 
     where = "all conditions" if group == ALL_GROUPS else data.label("condition_group", group)
     k = int(r["k"])
     if k > 1:
-        detail = f"pooled from {k} studies ({r['n_total']:,} cases), I² {r['i2']:.0f}%"
+        detail = (
+            f"pooled from {k} studies ({r['n_total']:,} cases) with a {r.get('model') or 'GLMM'}"
+            f", I² {r['i2']:.0f}%, range in a new setting {interval(r['pi_low'], r['pi_high'])}"
+        )
     else:
         detail = f"a single study ({r['n_total']:,} cases)"
-    label = f"{data.label('metric', metric)} · {where} · {percent(r['estimate'])} ({detail})"
+    if r.get("certainty"):
+        detail += f"; certainty {r['certainty']}"
+        if r.get("certainty_reasons"):
+            detail += " (" + "; ".join(r["certainty_reasons"]) + ")"
+    short = f"{k} studies" if k > 1 else "1 study"
+    certainty = f", certainty {r['certainty']}" if r.get("certainty") else ""
+    label = (
+        f"{data.label('metric', metric)} · {where} · {percent(r['estimate'])} ({short}{certainty})"
+    )
     return RateChoice(
         key=f"pooled:{metric}:{group}",
         label=label,

@@ -26,7 +26,7 @@ from ..query.figures import DESIGNS as DESIGN_LABELS
 from ..labels import ASPECT_LABELS, PAYMENT_LABELS, PLAN_LABELS, STATUS_LABELS
 from ..query.checklist import checklist_items
 from ..query.figures import prepared_evidence, select_figures
-from ..query.pooling import pool_selection
+from ..query.pooling import SHARED_POOLS, pool_selection
 from ..query.selection import Filters, condition_choice
 from ..query.review import data_release, prisma_flow, studies_by_design
 from ..query.providers import (
@@ -216,7 +216,7 @@ def pooled_estimates(figures: pd.DataFrame) -> pd.DataFrame:
     """
     tables = []
     for metric, rows in figures[figures["poolable"]].groupby("metric", sort=False):
-        outcome = pool_selection(rows, (), observed_only=True)
+        outcome = SHARED_POOLS.pool(rows, (), observed_only=True)
         if outcome.table is not None:
             table = outcome.table.copy()
             table.attrs = {}
@@ -390,7 +390,8 @@ def key_figures_html(ctx: ReportContext) -> str:
 
 
 def pooled_frame(ctx: ReportContext) -> pd.DataFrame:
-    """The pooled estimates as displayed."""
+    """The pooled estimates as displayed: every pooled number with its prediction interval,
+    its certainty and, for payers and researchers, the model."""
     rows = []
     for r in ctx.pooled.to_dict("records"):
         k = int(r.get("k") or 0)
@@ -400,33 +401,50 @@ def pooled_frame(ctx: ReportContext) -> pd.DataFrame:
             "Cases": count(r.get("n_total")) if k else "—",
             "Pooled estimate": pct(r.get("estimate")) if k else "no data",
             "95% CI": pct_interval(r.get("ci_low"), r.get("ci_high")) if k else "—",
+            "Range in a new setting (95% PI)": pct_interval(r.get("pi_low"), r.get("pi_high"))
+            if k > 1
+            else "—",
+            "Certainty": (r.get("certainty") or "—") if k else "—",
         }
         if ctx.params.audience != "patients":
-            row["95% prediction interval"] = pct_interval(r.get("pi_low"), r.get("pi_high"))
             row["I²"] = "—" if k < 2 or missing(r.get("i2")) else f"{r['i2']:.0f}%"
         if ctx.params.audience == "researchers":
             row["τ² (logit)"] = "—" if k < 2 or missing(r.get("tau2")) else f"{r['tau2']:.3g}"
-            row["Method"] = r.get("method") or "—"
+            row["Model"] = r.get("model") or "—"
         rows.append(row)
     return pd.DataFrame(rows)
 
 
+def pooled_statements(ctx: ReportContext) -> list[str]:
+    """One plain-language sentence per pooled outcome, with its certainty and reasons."""
+    return [
+        f"{r['metric_label']}: {r['statement']}."
+        for r in ctx.pooled.to_dict("records")
+        if r.get("statement")
+    ]
+
+
 def pooled_html(ctx: ReportContext) -> str:
-    """Pooled estimates table and a forest plot per outcome with at least two studies."""
+    """Pooled estimates table, what they mean in words, and a forest plot per outcome with at
+    least two studies; for researchers, the sensitivity analyses."""
+    model = next((r.get("model") for r in ctx.pooled.to_dict("records") if r.get("model")), "")
     parts = [
         f.heading("Pooled estimates", 2, "pooled"),
         f.note(
-            "Random-effects meta-analysis of the figures above (logit scale, REML), one figure "
+            f"Random-effects meta-analysis of the figures above ({model or 'GLMM'}), one figure "
             "per study. Studies differ in who asked for the opinion, the setting and how a "
             "change was judged, so the pooled rate is an average over different situations: "
-            "the prediction interval shows the range to expect in a new setting. With a single "
-            "study the estimate is that study's rate."
+            "the range in a new setting (the 95% prediction interval) is what to expect where "
+            "you are. Certainty is rated as GRADE does, starting high and moving down for risk "
+            "of bias, disagreement between studies, imprecision, indirectness and publication "
+            "bias. How all of this is computed: see “How the numbers are computed” below."
         ),
         f.table(
             pooled_frame(ctx),
             empty="Nothing to pool.",
-            min_widths={"95% CI": "7.5em", "95% prediction interval": "7.5em"},
+            min_widths={"95% CI": "7.5em", "Range in a new setting (95% PI)": "7.5em"},
         ),
+        f.bullet_list(pooled_statements(ctx), "so-statements"),
     ]
     for label, png, width in ctx.forest_plots:
         parts.append(
@@ -593,6 +611,97 @@ def coverage_html(ctx: ReportContext) -> str:
     return f.section(*parts)
 
 
+def sensitivity_frame(ctx: ReportContext) -> pd.DataFrame:
+    """For each pooled outcome with at least three studies: the primary model beside
+    inverse-variance REML with a Hartung-Knapp interval, the estimate without the studies at
+    high risk of bias, the range of leave-one-out estimates and Egger's test (k >= 10)."""
+    from ..certainty import high_risk
+    from ..query.pooling import ROB_COLUMNS, SENSITIVITY_MODEL
+    from ..sensitivity import leave_one_out
+
+    rows = []
+    for r in ctx.pooled.to_dict("records"):
+        if int(r.get("k") or 0) < 3:
+            continue
+        figures = ctx.key_figures[ctx.key_figures["figure_id"].isin(r["figure_ids"])]
+        screened = stats_screen(figures)
+        x, n = screened["k_used"].to_numpy(), screened["n_used"].to_numpy()
+        method, test = SENSITIVITY_MODEL
+        iv = pool_selection(figures, (), True, model=SENSITIVITY_MODEL).records
+        iv_text = (
+            f"{pct(iv[0]['estimate'])} ({pct_interval(iv[0]['ci_low'], iv[0]['ci_high'])})"
+            if iv
+            else "—"
+        )
+        safe = figures[[not high_risk([str(v) for v in row]) for row in
+                        figures[list(ROB_COLUMNS)].itertuples(index=False)]]
+        low_risk = pool_selection(safe, (), True).records if len(safe) else ()
+        low_text = (
+            f"{pct(low_risk[0]['estimate'])} ({low_risk[0]['k']} studies)"
+            if low_risk and not missing(low_risk[0].get("estimate"))
+            else "no study at lower risk"
+        )
+        loo = leave_one_out(x, n, method="GLMM", test="t")
+        egger = r.get("egger_p")
+        rows.append(
+            {
+                "Outcome": r["metric_label"],
+                "GLMM (t)": f"{pct(r['estimate'])} ({pct_interval(r['ci_low'], r['ci_high'])})",
+                f"{method} + Hartung-Knapp": iv_text,
+                "Without high risk of bias": low_text,
+                "Leave one out": f"{pct(loo['estimate'].min())} to {pct(loo['estimate'].max())}",
+                "Egger p": "k < 10" if egger is None or missing(egger) else f"{egger:.3f}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def stats_screen(figures: pd.DataFrame) -> pd.DataFrame:
+    """The figures that enter pooling, with the counts used."""
+    from ..stats import screen_figures
+
+    return screen_figures(figures, by=(), exclude_nonobserved=True).pooled
+
+
+def sensitivity_html(ctx: ReportContext) -> str:
+    """The sensitivity analyses (researchers' reports only), with funnel plots for k >= 10."""
+    if ctx.params.audience != "researchers":
+        return ""
+    from ..plots import funnel
+
+    parts = [
+        f.heading("Sensitivity analyses", 2, "sensitivity"),
+        f.note(
+            "Each pooled rate refitted another way: inverse-variance REML with the Hartung-Knapp "
+            "interval (kept at least as wide as the Wald one), without the studies at high risk "
+            "of bias (two or more risk-of-bias items high), and leaving out one study at a time. "
+            "Small-study effects are tested (Egger) only with 10 or more studies; funnel plots "
+            "are shown for those."
+        ),
+        f.table(sensitivity_frame(ctx), empty="No outcome with three or more studies."),
+    ]
+    for r in ctx.pooled.to_dict("records"):
+        if int(r.get("k") or 0) < 10:
+            continue
+        figures = ctx.key_figures[ctx.key_figures["figure_id"].isin(r["figure_ids"])]
+        screened = stats_screen(figures)
+        fig = funnel(screened["k_used"].to_numpy(), screened["n_used"].to_numpy(),
+                     title=f"Funnel plot: {r['metric_label']}")
+        parts.append(
+            f.figure(
+                fig,
+                alt=f"Funnel plot for {r['metric_label']}: {r['k']} studies, logit rate against "
+                f"standard error; Egger p = {r.get('egger_p') or float('nan'):.3f}",
+                caption="Each study's logit rate against its standard error; asymmetry can "
+                "mean that small studies with unremarkable rates went unpublished.",
+            )
+        )
+        from matplotlib import pyplot as plt
+
+        plt.close(fig)
+    return f.section(*parts)
+
+
 def checklist(ctx: ReportContext) -> pd.DataFrame:
     """Guidance items for the report's audience (and plan: no insurer questions without
     insurance), in checklist order: :func:`secondop_stats.query.checklist.checklist_items`."""
@@ -639,6 +748,16 @@ def review_html(ctx: ReportContext) -> str:
         ),
         f.bullet_list(flow.lines(), "so-prisma"),
         f.paragraph(f"Observed studies by design: {designs}."),
+    )
+
+
+def methods_section_html(ctx: ReportContext) -> str:
+    """The methods page, collapsed: what is computed and why, with its sources."""
+    from ..methods import METHODS_ANCHOR, methods_html
+
+    return f.section(
+        f.heading("How the numbers are computed", 2, METHODS_ANCHOR),
+        f.details("Open the methods", methods_html(), is_open=ctx.params.audience == "researchers"),
     )
 
 
