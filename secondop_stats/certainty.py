@@ -134,12 +134,12 @@ def rate(
             Downgrade(
                 "inconsistency",
                 2,
-                f"the studies disagree widely (I² {i2:.0f}%, prediction interval "
+                f"the studies disagree widely (I² {_pct(i2)}, prediction interval "
                 f"{pi_low:.0%} to {pi_high:.0%})",
             )
         )
     elif i2 >= t["i2_serious"] or pi_width > t["pi_width_serious"]:
-        downs.append(Downgrade("inconsistency", 1, f"the studies disagree (I² {i2:.0f}%)"))
+        downs.append(Downgrade("inconsistency", 1, f"the studies disagree (I² {_pct(i2)})"))
 
     # imprecision
     ci_width = pooled.get("ci_high", math.nan) - pooled.get("ci_low", math.nan)
@@ -183,6 +183,11 @@ def rate(
 
     level = len(LEVELS) - 1 - sum(d.levels for d in downs)
     return Certainty(LEVELS[max(0, level)], tuple(downs), tuple(missing))
+
+
+def _pct(i2: float) -> str:
+    """I² in percent, never rounded up to 100."""
+    return f"{i2:.1f}%" if 99 < i2 < 100 else f"{i2:.0f}%"
 
 
 def one_in(p: float) -> str:
