@@ -118,6 +118,8 @@ def pooled_row(record: dict, label: str) -> ForestRow:
     text = f"{percent(record['estimate'])} ({interval(record['ci_low'], record['ci_high'])})"
     if k > 1 and _finite(record.get("i2", math.nan)):
         text += f" · I² {record['i2']:.0f}%"
+    if record.get("certainty"):
+        text += f" · certainty {record['certainty']}"
     has_pi = k > 1 and _finite(record.get("pi_low", math.nan), record.get("pi_high", math.nan))
     return ForestRow(
         f"{label} (k = {k})" if k > 1 else "Single study (k = 1)",

@@ -207,3 +207,30 @@ def test_money_and_percent_formats() -> None:
     assert money(9.95) == "$9.95" and money(1500) == "$1,500" and money(float("nan")) == "—"
     assert money_range(450, 800) == "$450–$800" and money_range(700, 700) == "$700"
     assert pct(0.148) == "14.8%" and pct_interval(0.051, 0.086) == "5.1–8.6%"
+
+
+def test_every_pooled_rate_shows_its_interval_certainty_and_words() -> None:
+    ctx = content.prepare(condition="cancer", audience="patients")
+    frame = content.pooled_frame(ctx)
+    assert {"Range in a new setting (95% PI)", "Certainty"} <= set(frame.columns)
+    pooled = frame[frame["Studies"] > 1]
+    assert len(pooled) and pooled["Certainty"].isin(["high", "moderate", "low", "very low"]).all()
+    statements = content.pooled_statements(ctx)
+    assert statements and all("certainty:" in s for s in statements)
+    html = content.pooled_html(ctx)
+    assert "random-intercept logistic model (GLMM)" in html
+    assert "How the numbers are computed" in content.methods_section_html(ctx)
+
+
+def test_researchers_get_sensitivity_analyses() -> None:
+    from secondop_stats.query.sensitivity import sensitivity_table, without_high_risk
+
+    ctx = content.prepare(condition="neurology", audience="researchers")
+    table = sensitivity_table(ctx.key_figures, ctx.pooled)
+    assert len(table) and (table["loo_min"] <= table["estimate"] + 1e-9).all()
+    assert (table["loo_max"] >= table["estimate"] - 1e-9).all()
+    assert len(without_high_risk(ctx.key_figures)) < len(ctx.key_figures)
+    html = content.sensitivity_html(ctx)
+    assert "Sensitivity analyses" in html and "Leave one out" in html
+    patients = content.prepare(condition="neurology", audience="patients")
+    assert content.sensitivity_html(patients) == ""

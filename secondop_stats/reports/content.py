@@ -612,45 +612,28 @@ def coverage_html(ctx: ReportContext) -> str:
 
 
 def sensitivity_frame(ctx: ReportContext) -> pd.DataFrame:
-    """For each pooled outcome with at least three studies: the primary model beside
-    inverse-variance REML with a Hartung-Knapp interval, the estimate without the studies at
-    high risk of bias, the range of leave-one-out estimates and Egger's test (k >= 10)."""
-    from ..certainty import high_risk
-    from ..query.pooling import ROB_COLUMNS, SENSITIVITY_MODEL
-    from ..sensitivity import leave_one_out
+    """The sensitivity analyses of :func:`secondop_stats.query.sensitivity.sensitivity_table`
+    as displayed."""
+    from ..query.sensitivity import sensitivity_table
 
+    table = sensitivity_table(ctx.key_figures, ctx.pooled)
+    labels = dict(zip(ctx.pooled["metric"], ctx.pooled["metric_label"], strict=False))
     rows = []
-    for r in ctx.pooled.to_dict("records"):
-        if int(r.get("k") or 0) < 3:
-            continue
-        figures = ctx.key_figures[ctx.key_figures["figure_id"].isin(r["figure_ids"])]
-        screened = stats_screen(figures)
-        x, n = screened["k_used"].to_numpy(), screened["n_used"].to_numpy()
-        method, test = SENSITIVITY_MODEL
-        iv = pool_selection(figures, (), True, model=SENSITIVITY_MODEL).records
-        iv_text = (
-            f"{pct(iv[0]['estimate'])} ({pct_interval(iv[0]['ci_low'], iv[0]['ci_high'])})"
-            if iv
-            else "—"
-        )
-        safe = figures[[not high_risk([str(v) for v in row]) for row in
-                        figures[list(ROB_COLUMNS)].itertuples(index=False)]]
-        low_risk = pool_selection(safe, (), True).records if len(safe) else ()
-        low_text = (
-            f"{pct(low_risk[0]['estimate'])} ({low_risk[0]['k']} studies)"
-            if low_risk and not missing(low_risk[0].get("estimate"))
-            else "no study at lower risk"
-        )
-        loo = leave_one_out(x, n, method="GLMM", test="t")
-        egger = r.get("egger_p")
+    for r in table.to_dict("records"):
         rows.append(
             {
-                "Outcome": r["metric_label"],
+                "Outcome": labels.get(r["metric"], r["metric"]),
                 "GLMM (t)": f"{pct(r['estimate'])} ({pct_interval(r['ci_low'], r['ci_high'])})",
-                f"{method} + Hartung-Knapp": iv_text,
-                "Without high risk of bias": low_text,
-                "Leave one out": f"{pct(loo['estimate'].min())} to {pct(loo['estimate'].max())}",
-                "Egger p": "k < 10" if egger is None or missing(egger) else f"{egger:.3f}",
+                "REML + Hartung-Knapp": (
+                    f"{pct(r['iv_estimate'])} ({pct_interval(r['iv_ci_low'], r['iv_ci_high'])})"
+                ),
+                "Without high risk of bias": (
+                    f"{pct(r['low_risk_estimate'])} ({r['low_risk_k']} {'study' if r['low_risk_k'] == 1 else 'studies'})"
+                    if r["low_risk_k"]
+                    else "no study at lower risk"
+                ),
+                "Leave one out": f"{pct(r['loo_min'])} to {pct(r['loo_max'])}",
+                "Egger p": "k < 10" if missing(r["egger_p"]) else f"{r['egger_p']:.3f}",
             }
         )
     return pd.DataFrame(rows)
