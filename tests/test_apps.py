@@ -378,3 +378,20 @@ def test_guide_opens_on_a_state_and_hands_it_back() -> None:
     assert build_guide(state=guide.query()).state == guide.state
     with pytest.raises(ParameterError, match="valid values"):
         build_guide(state={"situations": "bored"})
+
+
+def test_apps_open_on_the_page_address() -> None:
+    from secondop_stats.apps.url import open_app, query_state
+
+    assert query_state("?metric=diagnosis_changed&condition=cancer") == {
+        "metric": "diagnosis_changed",
+        "condition": "cancer",
+    }
+    explorer = open_app(build_explorer, "metric=diagnosis_changed&condition=cancer")
+    assert explorer.metric.value == "diagnosis_changed"
+    assert explorer.condition.value == "group:cancer"
+    providers = open_app(build_providers, "plan=medicaid&year=2025")
+    assert providers.plan.value == "medicaid" and providers.year.value == 2025
+    broken = open_app(build_explorer, "metric=nonsense")
+    assert broken.metric.value == "" and "valid values" in broken.url_problem
+    assert "does not exist" in broken.widget.children[0].value

@@ -83,7 +83,7 @@ def open_dashboard(page, base: str, notebook: str) -> Console:
     console = Console(page)
     page.goto(f"{base}/voila/render/{notebook}", timeout=PAGE_SECONDS * MS)
     page.wait_for_selector("#loading", state="detached")
-    page.wait_for_selector(APP_NOTEBOOKS[notebook], state="visible")
+    page.wait_for_selector(APP_NOTEBOOKS[notebook.split("?")[0]], state="visible")
     return console
 
 
@@ -303,3 +303,16 @@ def test_closing_a_page_in_the_browser_frees_its_kernel(browser) -> None:
             assert server.wait_for_kernels(0, timeout=30) == 0
         finally:
             context.close()
+
+
+def test_a_link_opens_the_explorer_on_its_view(page, voila: str) -> None:
+    with screenshot_on_failure(page, "voila-explorer-link"):
+        console = open_dashboard(
+            page, voila, "01_evidence_explorer.ipynb?metric=diagnosis_changed&condition=cancer"
+        )
+        page.wait_for_selector(".so-explorer-pooling .so-ok")
+        chosen = page.locator(".so-explorer-metric select").evaluate("s => s.value")
+        assert chosen.startswith("Diagnosis changed (")
+        assert "Cancer" in page.inner_text(".so-explorer-pooling")
+        assert "certainty:" in page.inner_text(".so-explorer-pooling")
+        assert_clean(page, console)
