@@ -408,21 +408,7 @@ class EvidenceExplorer:
                 text += f", a single study ({r['n_total']:,} cases): nothing pooled"
             certainty = r.get("certainty") or ""
             detail = (
-                Safe(
-                    Safe("<br>")
-                    + tag(
-                        "span",
-                        f"Certainty: {certainty}",
-                        class_=f"so-certainty so-{certainty.replace(' ', '-')}",
-                    )
-                    + esc(
-                        " — " + "; ".join(r.get("certainty_reasons") or ())
-                        if r.get("certainty_reasons")
-                        else ""
-                    )
-                    + Safe("<br>")
-                    + tag("span", r.get("statement", ""), class_="so-statement")
-                )
+                Safe(Safe("<br>") + tag("span", r.get("statement", ""), class_="so-statement"))
                 if certainty
                 else ""
             )
