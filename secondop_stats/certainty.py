@@ -145,7 +145,11 @@ def rate(
     ci_width = pooled.get("ci_high", math.nan) - pooled.get("ci_low", math.nan)
     if ci_width > t["ci_width_very_serious"]:
         downs.append(
-            Downgrade("imprecision", 2, f"the confidence interval is wide ({100 * ci_width:.0f} percentage points)")
+            Downgrade(
+                "imprecision",
+                2,
+                f"the confidence interval is wide ({100 * ci_width:.0f} percentage points)",
+            )
         )
     elif ci_width > t["ci_width_serious"] or (total == total and total < t["cases_serious"]):
         what = (
