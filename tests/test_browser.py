@@ -316,3 +316,11 @@ def test_a_link_opens_the_explorer_on_its_view(page, voila: str) -> None:
         assert "Cancer" in page.inner_text(".so-explorer-pooling")
         assert "certainty:" in page.inner_text(".so-explorer-pooling")
         assert_clean(page, console)
+
+
+def test_dollar_amounts_are_never_typeset_as_mathematics(page, voila: str) -> None:
+    """MathJax must not turn "$1,000 ... $2,500" into a formula anywhere in the apps."""
+    for notebook in ("02_providers_and_costs.ipynb", "01_evidence_explorer.ipynb"):
+        open_dashboard(page, voila, notebook)
+        page.wait_for_timeout(1500)  # let MathJax run if it is going to
+        assert page.locator("mjx-container").count() == 0, notebook

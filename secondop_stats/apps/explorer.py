@@ -30,7 +30,7 @@ from ..query.selection import (
 )
 from ..query.state import as_bool, many_of, one_of, parse_state, to_query
 from ..text import interval, percent
-from .controls import checkbox
+from .controls import Html, checkbox
 from .exports import ExportFile, ReferenceExporter, export_files, export_links
 from .html import STYLE, Safe, esc, html_table, tag
 from .provenance import provenance_card
@@ -137,12 +137,12 @@ class EvidenceExplorer:
             options=[], rows=9, description="Figure", style=_WIDE, layout=w.Layout(width="100%")
         )
 
-        self.status = w.HTML()
-        self.table_view = w.HTML(layout=w.Layout(width="100%"))
+        self.status = Html()
+        self.table_view = Html(layout=w.Layout(width="100%"))
         self.plot = w.Image(format="svg+xml", layout=w.Layout(width="100%", max_width="1000px"))
-        self.pool_view = w.HTML()
-        self.provenance = w.HTML(layout=w.Layout(width="100%"))
-        self.downloads = w.HTML()
+        self.pool_view = Html()
+        self.provenance = Html(layout=w.Layout(width="100%"))
+        self.downloads = Html()
         self.metric.add_class("so-explorer-metric")
         self.condition.add_class("so-explorer-condition")
         self.figure.add_class("so-explorer-figure")
@@ -184,7 +184,7 @@ class EvidenceExplorer:
     # --- layout ------------------------------------------------------------------------
 
     def _layout(self) -> w.VBox:
-        header = w.HTML(
+        header = Html(
             STYLE + "<h2>How often does a second opinion change the diagnosis or treatment?</h2>"
             "<p class='so-lead'>Every published figure in the evidence, with its study, sample "
             "size and source. Filter the figures, compare them in the forest plot (pooled "
@@ -219,16 +219,16 @@ class EvidenceExplorer:
                 header,
                 filters,
                 self.status,
-                w.HTML("<h3>Matching figures</h3>"),
+                Html("<h3>Matching figures</h3>"),
                 table_box,
-                w.HTML("<h3>Forest plot</h3>"),
+                Html("<h3>Forest plot</h3>"),
                 pooling,
                 self.pool_view,
                 self.plot,
-                w.HTML("<h3>Where a figure comes from</h3>"),
+                Html("<h3>Where a figure comes from</h3>"),
                 self.figure,
                 self.provenance,
-                w.HTML("<h3>Download the selection</h3>"),
+                Html("<h3>Download the selection</h3>"),
                 self.downloads,
             ]
         )

@@ -21,6 +21,7 @@ from ..query.checklist import Item, SourceNumbers, advice, reasons, situations
 from ..query.figures import PreparedEvidence, prepared_evidence
 from ..query.rates import ALL_GROUPS, RateChoice, pooled_rates
 from ..query.state import many_of, one_of, parse_state, to_query
+from .controls import Html
 from .downloads import download_link
 from .html import STYLE, Safe, esc, tag
 
@@ -89,9 +90,9 @@ class DecisionGuide:
             style={"description_width": "110px"},
             layout=w.Layout(width="440px"),
         )
-        self.summary = w.HTML(layout=w.Layout(width="100%"))
+        self.summary = Html(layout=w.Layout(width="100%"))
         self.summary.add_class("so-guide-summary")
-        self.downloads = w.HTML()
+        self.downloads = Html()
         self.downloads.add_class("so-guide-downloads")
 
         self.chosen: tuple[str, ...] = ()
@@ -117,7 +118,7 @@ class DecisionGuide:
         self.set_state(initial)
 
     def _layout(self) -> w.VBox:
-        header = w.HTML(
+        header = Html(
             STYLE + PRINT_STYLE + "<h2>Should I get a second opinion?</h2>"
             "<p class='so-lead'>Tick what applies to you. The summary below gathers the "
             "reasons the sources give, what studies found for cases like yours, the questions "
@@ -128,7 +129,7 @@ class DecisionGuide:
         return w.VBox(
             [
                 header,
-                w.HTML("<h3>Which of these apply to you?</h3>"),
+                Html("<h3>Which of these apply to you?</h3>"),
                 checklist,
                 self.group,
                 self.downloads,

@@ -8,6 +8,7 @@ from ..evidence import Evidence
 from ..methods import methods_html
 from ..query.figures import prepared_evidence
 from ..query.review import data_release, prisma_flow
+from .controls import Html
 from .html import STYLE, Safe, tag
 
 
@@ -40,6 +41,6 @@ def overview_html(evidence: Evidence | None = None) -> Safe:
 
 def build_overview(evidence: Evidence | None = None) -> w.HTML:
     """The overview as a widget, for the landing notebook."""
-    view = w.HTML(overview_html(evidence))
+    view = Html(overview_html(evidence))
     view.add_class("so-overview")
     return view

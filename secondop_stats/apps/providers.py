@@ -29,7 +29,7 @@ from ..query.providers import (
 from ..query.rates import RateChoice, rate_choices
 from ..query.state import as_amount, as_bool, one_of, parse_state, to_query
 from ..text import is_missing, money, money_range
-from .controls import checkbox
+from .controls import Html, checkbox
 from .cost_chart import cost_chart_svg
 from .html import STYLE, Safe, esc, html_table, tag
 from .provenance import citation
@@ -130,10 +130,10 @@ class ProvidersApp:
         self.show_unpriced = checkbox("Also list services without a known price", value=False)
         self.include_lookups = checkbox("Include doctor look-up services", value=False)
 
-        self.input_view = w.HTML()
-        self.rule_view = w.HTML()
-        self.rate_view = w.HTML()
-        self.table_view = w.HTML(layout=w.Layout(width="100%"))
+        self.input_view = Html()
+        self.rule_view = Html()
+        self.rate_view = Html()
+        self.table_view = Html(layout=w.Layout(width="100%"))
         self.chart = w.Image(format="svg+xml", layout=w.Layout(width="100%", max_width="1100px"))
         self.plan.add_class("so-providers-plan")
         for view, name in (
@@ -170,7 +170,7 @@ class ProvidersApp:
         self.update()
 
     def _layout(self) -> w.VBox:
-        header = w.HTML(
+        header = Html(
             STYLE + "<h2>What does a second opinion cost, and what would you pay?</h2>"
             "<p class='so-lead'>Second-opinion services with the prices they were quoted at, "
             "in the year quoted and in today's dollars, and how each is paid for. Choose your "
@@ -188,10 +188,10 @@ class ProvidersApp:
                 w.HBox([a["oop_max_left"], a["visit_price"]], **row),
                 self.input_view,
                 self.rule_view,
-                w.HTML("<h3>How often does a second opinion change something?</h3>"),
+                Html("<h3>How often does a second opinion change something?</h3>"),
                 self.rate_choice,
                 self.rate_view,
-                w.HTML("<h3>Services side by side</h3>"),
+                Html("<h3>Services side by side</h3>"),
                 w.HBox([self.show_unpriced, self.include_lookups], **row),
                 w.Box(
                     [self.table_view],

@@ -13,9 +13,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-import ipywidgets as w
-
 from ..errors import ParameterError
+from .controls import Html
 from .html import tag
 
 
@@ -32,7 +31,7 @@ def open_app(build: Callable[..., Any], query: str | None = None) -> Any:
         return build(state=state)
     except ParameterError as problem:
         app = build()
-        note = w.HTML(
+        note = Html(
             tag(
                 "p",
                 f"The link asked for a view that does not exist ({problem}); showing the "
