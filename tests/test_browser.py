@@ -324,3 +324,19 @@ def test_dollar_amounts_are_never_typeset_as_mathematics(page, voila: str) -> No
         open_dashboard(page, voila, notebook)
         page.wait_for_timeout(1500)  # let MathJax run if it is going to
         assert page.locator("mjx-container").count() == 0, notebook
+
+
+def test_a_printed_report_shows_every_checklist_group(browser, tmp_path) -> None:
+    from secondop_stats.cli import main
+
+    report = tmp_path / "heart.html"
+    assert main(["report", "--condition", "heart", "-o", str(report)]) == 0
+    page = browser.new_page()
+    try:
+        page.goto(report.as_uri())
+        hidden = page.locator("details:not([open]) li").first
+        assert not hidden.is_visible()  # collapsed on screen
+        page.emulate_media(media="print")
+        assert hidden.is_visible()  # printed in full
+    finally:
+        page.close()

@@ -356,11 +356,27 @@ class EvidenceExplorer:
     def _render_status(self) -> None:
         sel = self.selection
         studies = sel["study_id"].nunique()
-        self.status.value = tag(
+        counts = tag(
             "p",
             f"{len(sel)} of {len(self.data.figures)} figures match, from {studies} "
             f"{'study' if studies == 1 else 'studies'}.",
             class_="so-status",
+        )
+        self.status.value = Safe(counts + self._definition_html())
+
+    def _definition_html(self) -> Safe | str:
+        """What the chosen metric counts, as the protocol defines it."""
+        metric = self.metric.value
+        if not metric:
+            return ""
+        metrics = self.data.evidence.metrics
+        row = metrics[metrics["metric"] == metric]
+        if row.empty:
+            return ""
+        return tag(
+            "p",
+            Safe(tag("b", f"{row['label'].iloc[0]}: ") + esc(row["description"].iloc[0])),
+            class_="so-definition",
         )
 
     def _update_pooling(self) -> None:

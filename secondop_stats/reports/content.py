@@ -386,7 +386,19 @@ def key_figures_html(ctx: ReportContext) -> str:
             empty=f"No primary published figures for {group} yet.",
             min_widths={"95% CI": "7.5em", "Reported": "5em", "Counts": "6.5em"},
         ),
+        f.details("What each outcome counts", f.definition_list(metric_definitions(ctx))),
     )
+
+
+def metric_definitions(ctx: ReportContext) -> list[tuple[str, str]]:
+    """(label, definition) of each outcome in the key figures, in the order shown."""
+    metrics = ctx.evidence.metrics.set_index("metric")
+    shown = dict.fromkeys(ctx.key_figures["metric"])
+    return [
+        (str(metrics.loc[m, "label"]), str(metrics.loc[m, "description"]))
+        for m in shown
+        if m in metrics.index
+    ]
 
 
 def pooled_frame(ctx: ReportContext) -> pd.DataFrame:
