@@ -340,3 +340,84 @@ def test_a_printed_report_shows_every_checklist_group(browser, tmp_path) -> None
         assert hidden.is_visible()  # printed in full
     finally:
         page.close()
+
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_violations(page) -> list[tuple[str, int]]:
+    """axe-core (WCAG 2.0/2.1/2.2 A and AA) violations on the page: (rule, nodes)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    return [(v["id"], len(v["nodes"])) for v in result.response["violations"]]
+
+
+def test_reports_and_their_index_pass_axe(browser, tmp_path) -> None:
+    from secondop_stats.cli import main
+
+    out = tmp_path / "reports"
+    assert (
+        main(["reports", "--conditions", "heart", "--plans", "ppo", "--output-dir", str(out)]) == 0
+    )
+    pages = [out / "index.html", *sorted(out.glob("*.html"))]
+    for audience, plan in (("researchers", "self_pay"), ("payers", "medicaid")):
+        target = tmp_path / f"{audience}.html"
+        assert (
+            main(
+                [
+                    "report",
+                    "--condition",
+                    "cancer",
+                    "--audience",
+                    audience,
+                    "--plan",
+                    plan,
+                    "-o",
+                    str(target),
+                ]
+            )
+            == 0
+        )
+        pages.append(target)
+    page = browser.new_page()
+    try:
+        for path in dict.fromkeys(pages):
+            page.goto(path.as_uri())
+            assert axe_violations(page) == [], path.name
+    finally:
+        page.close()
+
+
+def test_apps_pass_axe_before_and_after_an_interaction(page, voila: str) -> None:
+    open_dashboard(page, voila, "index.ipynb")
+    assert axe_violations(page) == [], "index"
+
+    open_dashboard(page, voila, "01_evidence_explorer.ipynb")
+    assert axe_violations(page) == [], "explorer"
+    metric = page.locator(".so-explorer-metric select")
+    value = next(
+        v
+        for v in metric.locator("option").evaluate_all("o => o.map(x => x.value)")
+        if v.startswith("Diagnosis changed (")
+    )
+    metric.select_option(value=value)
+    page.wait_for_selector(".so-explorer-pooling .so-ok")
+    assert axe_violations(page) == [], "explorer after choosing a metric"
+
+    open_dashboard(page, voila, "02_providers_and_costs.ipynb")
+    assert axe_violations(page) == [], "providers"
+    page.locator(".so-providers-plan select").select_option(value="Medicaid")
+    page.wait_for_function(
+        "() => document.querySelector('.so-providers-rule').textContent.includes('Medicaid')"
+    )
+    assert axe_violations(page) == [], "providers after a plan change"
+
+    open_dashboard(page, voila, "03_decision_guide.ipynb")
+    assert axe_violations(page) == [], "guide"
+    page.locator(".so-guide-serious-diagnosis input[type=checkbox]").check()
+    page.wait_for_function(
+        "() => document.querySelector('.so-guide-summary').textContent"
+        ".includes('I have a serious diagnosis')"
+    )
+    assert axe_violations(page) == [], "guide after ticking a situation"

@@ -30,7 +30,7 @@ from ..query.selection import (
 )
 from ..query.state import as_bool, many_of, one_of, parse_state, to_query
 from ..text import interval, percent
-from .controls import Html, checkbox
+from .controls import Html, YearRange, checkbox, image_html, scroll_region
 from .exports import ExportFile, ReferenceExporter, export_files, export_links
 from .html import STYLE, Safe, esc, html_table, tag
 from .provenance import provenance_card
@@ -102,16 +102,7 @@ class EvidenceExplorer:
         )
         years = figures["year"].dropna()
         first, last = int(years.min()), int(years.max())
-        self.years = w.IntRangeSlider(
-            value=(first, last),
-            min=first,
-            max=last,
-            step=1,
-            description="Years",
-            continuous_update=False,
-            style=_WIDE,
-            layout=w.Layout(width="420px"),
-        )
+        self.years = YearRange(first, last, style=_WIDE, layout=w.Layout(width="290px"))
         present = set(figures["source_class"])
         self.source_classes = {
             key: w.Checkbox(
@@ -139,7 +130,7 @@ class EvidenceExplorer:
 
         self.status = Html()
         self.table_view = Html(layout=w.Layout(width="100%"))
-        self.plot = w.Image(format="svg+xml", layout=w.Layout(width="100%", max_width="1000px"))
+        self.plot = Html(layout=w.Layout(width="100%", max_width="1000px"))
         self.pool_view = Html()
         self.provenance = Html(layout=w.Layout(width="100%"))
         self.downloads = Html()
@@ -211,9 +202,7 @@ class EvidenceExplorer:
             [self.pool_by, self.observed_only],
             layout=w.Layout(flex_flow="row wrap", align_items="center"),
         )
-        table_box = w.Box(
-            [self.table_view], layout=w.Layout(max_height="420px", overflow="auto", width="100%")
-        )
+        table_box = self.table_view
         return w.VBox(
             [
                 header,
@@ -341,12 +330,16 @@ class EvidenceExplorer:
         self.selection = apply_filters(self.data.figures, self.filters())
         self.rows = self.data.rows(self.selection)
         self._render_status()
-        self.table_view.value = html_table(
-            self.rows,
-            _TABLE_COLUMNS,
-            numeric=("n", "Reported", "95% interval", "Year"),
-            empty="No figure matches these filters.",
-            table_id="so-figures",
+        self.table_view.value = scroll_region(
+            html_table(
+                self.rows,
+                _TABLE_COLUMNS,
+                numeric=("n", "Reported", "95% interval", "Year"),
+                empty="No figure matches these filters.",
+                table_id="so-figures",
+            ),
+            "Matching figures",
+            "420px",
         )
         self._update_pooling()
         self._update_figure_choices()
@@ -394,7 +387,24 @@ class EvidenceExplorer:
         title = self._plot_title()
         message = "No figure matches these filters." if self.selection.empty else ""
         self.svg = self._canvas.draw(rows, title=title, message=message)
-        self.plot.value = self.svg
+        self.plot.value = image_html(
+            self.svg, "image/svg+xml", self._plot_alt(title), "so-explorer-plot"
+        )
+
+    def _plot_alt(self, title: str) -> str:
+        """The plot in words, with its numbers."""
+        if self.selection.empty:
+            return "Forest plot: no figure matches these filters."
+        text = f"Forest plot: {title}. {len(self.selection)} figures, each with its 95% interval."
+        pooled = [
+            f"{self.data.label(self.pool.by[0], r[self.pool.by[0]]) if self.pool.by else 'all'}: "
+            f"{percent(r['estimate'])} (95% CI {interval(r['ci_low'], r['ci_high'])})"
+            for r in self.pool.records
+            if not pd.isna(r["estimate"])
+        ]
+        if pooled:
+            text += " Pooled: " + "; ".join(pooled) + "."
+        return text
 
     def _plot_title(self) -> str:
         metrics = self.selection["metric"].unique()

@@ -29,7 +29,7 @@ from ..query.providers import (
 from ..query.rates import RateChoice, rate_choices
 from ..query.state import as_amount, as_bool, one_of, parse_state, to_query
 from ..text import is_missing, money, money_range
-from .controls import Html, checkbox
+from .controls import Html, checkbox, image_html, scroll_region
 from .cost_chart import cost_chart_svg
 from .html import STYLE, Safe, esc, html_table, tag
 from .provenance import citation
@@ -134,7 +134,7 @@ class ProvidersApp:
         self.rule_view = Html()
         self.rate_view = Html()
         self.table_view = Html(layout=w.Layout(width="100%"))
-        self.chart = w.Image(format="svg+xml", layout=w.Layout(width="100%", max_width="1100px"))
+        self.chart = Html(layout=w.Layout(width="100%", max_width="1100px"))
         self.plan.add_class("so-providers-plan")
         for view, name in (
             (self.input_view, "inputs"),
@@ -193,10 +193,7 @@ class ProvidersApp:
                 self.rate_view,
                 Html("<h3>Services side by side</h3>"),
                 w.HBox([self.show_unpriced, self.include_lookups], **row),
-                w.Box(
-                    [self.table_view],
-                    layout=w.Layout(max_height="460px", overflow="auto", width="100%"),
-                ),
+                self.table_view,
                 self.chart,
             ]
         )
@@ -309,7 +306,21 @@ class ProvidersApp:
         self.table_view.value = self._table_html()
         title = f"{PLAN_LABELS[self.situation.plan]}, {self.situation.year}"
         self.svg = cost_chart_svg(self.costs, title, self.rate.text() if self.rate else "none")
-        self.chart.value = self.svg
+        self.chart.value = image_html(
+            self.svg, "image/svg+xml", self._chart_alt(title), "so-providers-chart"
+        )
+
+    def _chart_alt(self, title: str) -> str:
+        """The chart in words, with its numbers."""
+        priced = self.costs[self.costs["compare_low"].notna()]
+        if priced.empty:
+            return f"Chart for {title}: no priced service to show."
+        low, high = priced["compare_low"].min(), priced["compare_high"].max()
+        rate = self.rate.text() if self.rate else "no rate"
+        return (
+            f"Chart for {title}: price and estimated share you pay for {len(priced)} services, "
+            f"from {money(low)} to {money(high)}, and the spend per changed decision at {rate}."
+        )
 
     def table(self) -> pd.DataFrame:
         """The table the app shows, as data."""
@@ -409,7 +420,7 @@ class ProvidersApp:
             "Turnaround": _turnaround,
             "Price source": source,
         }
-        return html_table(
+        table = html_table(
             self.costs,
             columns,
             numeric=(
@@ -422,6 +433,7 @@ class ProvidersApp:
             empty="No service matches.",
             table_id="so-providers",
         )
+        return Safe(scroll_region(table, "Services side by side", "460px"))
 
     def _on_change(self, change: dict) -> None:
         if not self._updating:
