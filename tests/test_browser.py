@@ -421,3 +421,25 @@ def test_apps_pass_axe_before_and_after_an_interaction(page, voila: str) -> None
         ".includes('I have a serious diagnosis')"
     )
     assert axe_violations(page) == [], "guide after ticking a situation"
+
+
+def test_the_address_bar_follows_the_view_and_reproduces_it(page, voila: str) -> None:
+    with screenshot_on_failure(page, "voila-address"):
+        console = open_dashboard(page, voila, "01_evidence_explorer.ipynb")
+        metric = page.locator(".so-explorer-metric select")
+        value = next(
+            v
+            for v in metric.locator("option").evaluate_all("o => o.map(x => x.value)")
+            if v.startswith("Treatment changed (")
+        )
+        metric.select_option(value=value)
+        page.wait_for_function("() => window.location.search.includes('metric=treatment_changed')")
+        assert page.title().startswith("Evidence explorer: Treatment changed")
+        assert page.get_by_role("button", name="Copy link to this view").count() == 1
+        link = page.url
+        assert_clean(page, console)
+        # the copied link opens the same view
+        page.goto(link, timeout=PAGE_SECONDS * MS)
+        page.wait_for_selector(".so-explorer-pooling .so-ok")
+        assert metric.evaluate("s => s.value").startswith("Treatment changed (")
+        assert axe_violations(page) == []

@@ -30,6 +30,7 @@ from ..query.selection import (
 )
 from ..query.state import as_bool, many_of, one_of, parse_state, to_query
 from ..text import interval, percent
+from .address import AddressBar
 from .controls import Html, YearRange, checkbox, image_html, scroll_region
 from .exports import ExportFile, ReferenceExporter, export_files, export_links
 from .html import STYLE, Safe, esc, html_table, tag
@@ -154,6 +155,7 @@ class EvidenceExplorer:
         self.exports: dict[str, ExportFile] = {}
         self.svg: bytes = b""
 
+        self.address = AddressBar()
         self.widget = self._layout()
         self.widget.add_class("so-app")
         filters = [
@@ -170,7 +172,10 @@ class EvidenceExplorer:
         for control in (self.pool_by, self.observed_only):
             control.observe(self._on_pooling, names="value")
         self.figure.observe(self._on_figure, names="value")
+        self._defaults: dict[str, str] | None = None
         self.update()
+        self._defaults = self.query()
+        self._show_address()
 
     # --- layout ------------------------------------------------------------------------
 
@@ -206,6 +211,7 @@ class EvidenceExplorer:
         return w.VBox(
             [
                 header,
+                self.address,
                 filters,
                 self.status,
                 Html("<h3>Matching figures</h3>"),
@@ -345,6 +351,21 @@ class EvidenceExplorer:
         self._update_figure_choices()
         self.exports = export_files(self.rows, self._references)
         self.downloads.value = export_links(self.exports)
+        self._show_address()
+
+    def _show_address(self) -> None:
+        """The view's state (what differs from the default) in the address bar, and a title."""
+        if self._defaults is None:
+            return
+        query = {k: v for k, v in self.query().items() if self._defaults.get(k) != v}
+        query.pop("figure", None)
+        metric = self.data.label("metric", self.metric.value) if self.metric.value else ""
+        title = "Evidence explorer" + (f": {metric}" if metric else "")
+        condition = self.state["condition"]
+        if condition:
+            label_column = "condition_group" if condition in GROUPS else "condition"
+            title += f" · {self.data.label(label_column, condition)}"
+        self.address.show(query, title)
 
     def _render_status(self) -> None:
         sel = self.selection

@@ -21,6 +21,7 @@ from ..query.checklist import Item, SourceNumbers, advice, reasons, situations
 from ..query.figures import PreparedEvidence, prepared_evidence
 from ..query.rates import ALL_GROUPS, RateChoice, pooled_rates
 from ..query.state import many_of, one_of, parse_state, to_query
+from .address import AddressBar
 from .controls import Html
 from .downloads import download_link
 from .html import STYLE, Safe, esc, tag
@@ -105,6 +106,8 @@ class DecisionGuide:
         self.less_necessary: list[Item] = []
         self.summary_html = Safe("")
 
+        self.address = AddressBar()
+        self._defaults: dict[str, str] | None = None
         self.widget = self._layout()
         self.widget.add_class("so-app")
         self._setting = False
@@ -115,6 +118,7 @@ class DecisionGuide:
         initial = parse_state(state, self.parsers)
         for control in (*self.situations.values(), self.group):
             control.observe(self._on_change, names="value")
+        self._defaults = self.query()  # the default view, before the page state
         self.set_state(initial)
 
     def _layout(self) -> w.VBox:
@@ -129,6 +133,7 @@ class DecisionGuide:
         return w.VBox(
             [
                 header,
+                self.address,
                 Html("<h3>Which of these apply to you?</h3>"),
                 checklist,
                 self.group,
@@ -207,6 +212,10 @@ class DecisionGuide:
         self.less_necessary = advice(g, ["less_necessary"], self.chosen)
         self.summary_html = self._summary()
         self.summary.value = self.summary_html
+        if self._defaults is None:
+            self._defaults = self.query()
+        query = {k: v for k, v in self.query().items() if self._defaults.get(k) != v}
+        self.address.show(query, "Should I get a second opinion?")
         document = (
             "<!DOCTYPE html><html><head><meta charset='utf-8'>"
             "<title>Second opinion: my summary</title>"

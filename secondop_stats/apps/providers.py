@@ -29,6 +29,7 @@ from ..query.providers import (
 from ..query.rates import RateChoice, rate_choices
 from ..query.state import as_amount, as_bool, one_of, parse_state, to_query
 from ..text import is_missing, money, money_range
+from .address import AddressBar
 from .controls import Html, checkbox, image_html, scroll_region
 from .cost_chart import cost_chart_svg
 from .html import STYLE, Safe, esc, html_table, tag
@@ -150,6 +151,8 @@ class ProvidersApp:
         self.rate: RateChoice | None = None
         self.costs = pd.DataFrame()
         self.svg = b""
+        self.address = AddressBar()
+        self._defaults: dict[str, str] | None = None
         self.widget = self._layout()
         self.widget.add_class("so-app")
         self._controls = (
@@ -164,6 +167,7 @@ class ProvidersApp:
             self.include_lookups,
         )
         self._updating = False
+        self._defaults = self.query()  # the default view, before the page state
         self.set_state(initial)
         for control in self._controls:
             control.observe(self._on_change, names="value")
@@ -182,6 +186,7 @@ class ProvidersApp:
         return w.VBox(
             [
                 header,
+                self.address,
                 w.HBox([self.plan, self.year], **row),
                 w.HBox([self.deductible_met, self.in_network, self.referral], **row),
                 w.HBox([a["deductible_left"], a["coinsurance"], a["copay"]], **row),
@@ -306,9 +311,17 @@ class ProvidersApp:
         self.table_view.value = self._table_html()
         title = f"{PLAN_LABELS[self.situation.plan]}, {self.situation.year}"
         self.svg = cost_chart_svg(self.costs, title, self.rate.text() if self.rate else "none")
+        self._show_address(title)
         self.chart.value = image_html(
             self.svg, "image/svg+xml", self._chart_alt(title), "so-providers-chart"
         )
+
+    def _show_address(self, title: str) -> None:
+        """The view's state (what differs from the default) in the address bar, and a title."""
+        if self._defaults is None:
+            self._defaults = self.query()
+        query = {k: v for k, v in self.query().items() if self._defaults.get(k) != v}
+        self.address.show(query, f"Costs: {title}")
 
     def _chart_alt(self, title: str) -> str:
         """The chart in words, with its numbers."""
