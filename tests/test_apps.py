@@ -398,3 +398,18 @@ def test_apps_open_on_the_page_address() -> None:
     broken = open_app(build_explorer, "metric=nonsense")
     assert broken.metric.value == "" and "valid values" in broken.url_problem
     assert "does not exist" in broken.widget.children[0].value
+
+
+def test_charts_download_as_svg_and_png(explorer, providers) -> None:
+    from secondop_stats.apps.downloads import decode_data_uri
+
+    for downloads, svg in (
+        (explorer.plot_downloads, lambda: explorer.svg),
+        (providers.chart_downloads, lambda: providers.svg),
+    ):
+        href = links(downloads.svg_link.value)[0]["href"]
+        assert decode_data_uri(href) == svg()
+        assert not links(downloads.png_link.value)
+        downloads._on_png()
+        png = decode_data_uri(links(downloads.png_link.value)[0]["href"])
+        assert png.startswith(b"\x89PNG")

@@ -56,6 +56,23 @@ def _ranges(
 
 def cost_chart_svg(frame: pd.DataFrame, title: str, rate_text: str) -> bytes:
     """SVG of the chart for the priced services in ``frame`` (a cost_frame)."""
+    fig = cost_chart_figure(frame, title, rate_text)
+    buffer = io.BytesIO()
+    with mpl.rc_context(_SVG_RC):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def cost_chart_png(frame: pd.DataFrame, title: str, rate_text: str) -> bytes:
+    """PNG of the same chart."""
+    fig = cost_chart_figure(frame, title, rate_text)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None}, facecolor="white")
+    return buffer.getvalue()
+
+
+def cost_chart_figure(frame: pd.DataFrame, title: str, rate_text: str) -> Figure:
+    """The chart for the priced services in ``frame`` (a cost_frame), as a Figure."""
     rows = frame[frame["compare_low"].notna()].reset_index(drop=True)
     n = max(len(rows), 1)
     height = 1.3 + 0.3 * n
@@ -119,7 +136,4 @@ def cost_chart_svg(frame: pd.DataFrame, title: str, rate_text: str) -> bytes:
             va="center",
             color="#616e7c",
         )
-    buffer = io.BytesIO()
-    with mpl.rc_context(_SVG_RC):
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
+    return fig

@@ -31,6 +31,7 @@ from ..query.selection import (
 from ..query.state import as_bool, many_of, one_of, parse_state, to_query
 from ..text import interval, percent
 from .address import AddressBar
+from .chart_downloads import ChartDownloads
 from .controls import Html, YearRange, checkbox, image_html, scroll_region
 from .exports import ExportFile, ReferenceExporter, export_files, export_links
 from .html import STYLE, Safe, esc, html_table, tag
@@ -156,6 +157,8 @@ class EvidenceExplorer:
         self.svg: bytes = b""
 
         self.address = AddressBar()
+        self.plot_downloads = ChartDownloads("secondop_forest_plot", self._canvas.png)
+        self.plot_downloads.add_class("so-explorer-plot-downloads")
         self.widget = self._layout()
         self.widget.add_class("so-app")
         filters = [
@@ -220,6 +223,7 @@ class EvidenceExplorer:
                 pooling,
                 self.pool_view,
                 self.plot,
+                self.plot_downloads,
                 Html("<h3>Where a figure comes from</h3>"),
                 self.figure,
                 self.provenance,
@@ -408,6 +412,7 @@ class EvidenceExplorer:
         title = self._plot_title()
         message = "No figure matches these filters." if self.selection.empty else ""
         self.svg = self._canvas.draw(rows, title=title, message=message)
+        self.plot_downloads.update(self.svg)
         self.plot.value = image_html(
             self.svg, "image/svg+xml", self._plot_alt(title), "so-explorer-plot"
         )

@@ -30,8 +30,9 @@ from ..query.rates import RateChoice, rate_choices
 from ..query.state import as_amount, as_bool, one_of, parse_state, to_query
 from ..text import is_missing, money, money_range
 from .address import AddressBar
+from .chart_downloads import ChartDownloads
 from .controls import Html, checkbox, image_html, scroll_region
-from .cost_chart import cost_chart_svg
+from .cost_chart import cost_chart_png, cost_chart_svg
 from .html import STYLE, Safe, esc, html_table, tag
 from .provenance import citation
 
@@ -153,6 +154,8 @@ class ProvidersApp:
         self.svg = b""
         self.address = AddressBar()
         self._defaults: dict[str, str] | None = None
+        self.chart_downloads = ChartDownloads("secondop_costs", self._chart_png)
+        self.chart_downloads.add_class("so-providers-chart-downloads")
         self.widget = self._layout()
         self.widget.add_class("so-app")
         self._controls = (
@@ -200,6 +203,7 @@ class ProvidersApp:
                 w.HBox([self.show_unpriced, self.include_lookups], **row),
                 self.table_view,
                 self.chart,
+                self.chart_downloads,
             ]
         )
 
@@ -312,9 +316,15 @@ class ProvidersApp:
         title = f"{PLAN_LABELS[self.situation.plan]}, {self.situation.year}"
         self.svg = cost_chart_svg(self.costs, title, self.rate.text() if self.rate else "none")
         self._show_address(title)
+        self.chart_downloads.update(self.svg)
         self.chart.value = image_html(
             self.svg, "image/svg+xml", self._chart_alt(title), "so-providers-chart"
         )
+
+    def _chart_png(self) -> bytes:
+        """The chart shown, as PNG."""
+        title = f"{PLAN_LABELS[self.situation.plan]}, {self.situation.year}"
+        return cost_chart_png(self.costs, title, self.rate.text() if self.rate else "none")
 
     def _show_address(self, title: str) -> None:
         """The view's state (what differs from the default) in the address bar, and a title."""
