@@ -443,3 +443,17 @@ def test_the_address_bar_follows_the_view_and_reproduces_it(page, voila: str) ->
         page.wait_for_selector(".so-explorer-pooling .so-ok")
         assert metric.evaluate("s => s.value").startswith("Treatment changed (")
         assert axe_violations(page) == []
+
+
+def test_a_pooled_number_leads_to_its_studies(page, voila: str) -> None:
+    with screenshot_on_failure(page, "voila-pooled-to-studies"):
+        open_dashboard(page, voila, "01_evidence_explorer.ipynb?metric=diagnosis_changed")
+        page.wait_for_selector(".so-explorer-pooling .so-ok")
+        page.locator(".so-explorer-pooling a", has_text="see the studies behind it").first.click()
+        page.wait_for_url("**condition=cancer**")
+        page.wait_for_selector(".so-explorer-table tbody tr")
+        conditions = page.locator(".so-explorer-table tbody tr td:nth-child(3)").all_inner_texts()
+        assert conditions and all(c for c in conditions)
+        assert (
+            page.locator(".so-explorer-condition select").evaluate("s => s.value").endswith("(all)")
+        )

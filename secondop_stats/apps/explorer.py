@@ -9,6 +9,7 @@ notebooks can set a widget's value and read the result.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import ipywidgets as w
 import pandas as pd
@@ -458,13 +459,14 @@ class EvidenceExplorer:
                 )
             else:
                 text += f", a single study ({r['n_total']:,} cases): nothing pooled"
+            studies_link = self._studies_link(by, r)
             certainty = r.get("certainty") or ""
             detail = (
                 Safe(Safe("<br>") + tag("span", r.get("statement", ""), class_="so-statement"))
                 if certainty
                 else ""
             )
-            items.append(Safe("<li>" + esc(text) + detail + "</li>"))
+            items.append(Safe("<li>" + esc(text) + studies_link + detail + "</li>"))
         model = outcome.records[0].get("model") if outcome.records else ""
         notes = "; ".join(outcome.notes)
         return Safe(
@@ -474,6 +476,16 @@ class EvidenceExplorer:
             + (tag("span", notes.capitalize() + ".", class_="so-note") if notes else "")
             + "</div>"
         )
+
+    def _studies_link(self, by: tuple[str, ...], record: dict) -> Safe:
+        """A link that opens the explorer on the studies behind one pooled estimate."""
+        state = {k: v for k, v in self.query().items() if k in ("metric", "condition", "design")}
+        state["observed"] = "true"
+        key = {"condition_group": "condition", "condition": "condition", "design": "design"}
+        if by and by[0] in key:
+            state[key[by[0]]] = str(record[by[0]])
+        href = "?" + urlencode({k: v for k, v in state.items() if v})
+        return Safe(" " + tag("a", "see the studies behind it", href=href, target="_top"))
 
     def _update_figure_choices(self) -> None:
         options = [

@@ -436,6 +436,20 @@ def pooled_statements(ctx: ReportContext) -> list[str]:
     ]
 
 
+def forest_alt(ctx: ReportContext, label: str) -> str:
+    """The forest plot of one outcome in words, with its numbers."""
+    rows = ctx.pooled[ctx.pooled["metric_label"] == label].to_dict("records")
+    if not rows:
+        return f"Forest plot: {label}"
+    r = rows[0]
+    return (
+        f"Forest plot: {label}, {int(r['k'])} studies, {count(r['n_total'])} cases; pooled "
+        f"{pct(r['estimate'])} (95% CI {pct_interval(r['ci_low'], r['ci_high'])}; range in a "
+        f"new setting {pct_interval(r['pi_low'], r['pi_high'])}); certainty "
+        f"{'not rated' if missing(r.get('certainty')) else r['certainty']}."
+    )
+
+
 def pooled_html(ctx: ReportContext) -> str:
     """Pooled estimates table, what they mean in words, and a forest plot per outcome with at
     least two studies; for researchers, the sensitivity analyses."""
@@ -462,8 +476,7 @@ def pooled_html(ctx: ReportContext) -> str:
         parts.append(
             f.image(
                 png,
-                alt=f"Forest plot: {label}, each study's rate with its 95% interval and the "
-                "pooled estimate",
+                alt=forest_alt(ctx, label),
                 caption=f"{label}: each study's rate (square, sized by weight) with its "
                 "95% interval; the diamond is the pooled estimate, the orange bar the "
                 "95% prediction interval.",
