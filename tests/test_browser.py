@@ -63,7 +63,8 @@ def browser() -> Iterator[object]:
 def voila(browser) -> Iterator[str]:
     port = free_port()
     # Tracebacks on: a failing cell then shows why, in the page and its screenshot.
-    command = voila_command(port, show_tracebacks=True)
+    # Room for every page this module opens; pages also free their kernels when they close.
+    command = voila_command(port, show_tracebacks=True, max_kernels=16)
     server = Server("voila", command, port, ARTIFACTS / "voila.log", env=voila_env())
     with running(server):
         yield f"http://127.0.0.1:{port}"
@@ -75,6 +76,7 @@ def page(browser):
     context.set_default_timeout(PAGE_SECONDS * MS)
     page = context.new_page()
     yield page
+    page.close(run_before_unload=True)  # as a visitor closing the tab: frees the page's kernel
     context.close()
 
 
