@@ -459,3 +459,21 @@ def test_a_pooled_number_leads_to_its_studies(page, voila: str) -> None:
         assert (
             page.locator(".so-explorer-condition select").evaluate("s => s.value").endswith("(all)")
         )
+
+
+def test_reports_and_index_do_not_scroll_sideways_on_a_phone(browser, tmp_path) -> None:
+    from secondop_stats.cli import main
+
+    out = tmp_path / "reports"
+    assert (
+        main(["reports", "--conditions", "heart", "--plans", "ppo", "--output-dir", str(out)]) == 0
+    )
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        for path in [out / "index.html", *sorted(out.glob("*.html"))]:
+            page.goto(path.as_uri())
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= 390, (path.name, width)
+            page.screenshot(path=str(ARTIFACTS / f"phone-{path.stem}.png"))
+    finally:
+        page.close()

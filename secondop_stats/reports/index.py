@@ -30,7 +30,18 @@ th { background: #f0f4f8; text-align: left; border-bottom: 2px solid #bcccdc; pa
 td { border-bottom: 1px solid #e4e7eb; padding: 5px 8px; vertical-align: top; }
 td.failed { color: #8d2b0b; }
 .muted { color: #616e7c; font-size: 0.9em; }
-footer { margin-top: 2em; color: #52606d; font-size: 0.9em; }
+footer { margin-top: 2em; color: #52606d; font-size: 0.9em; overflow-wrap: anywhere; }
+a:link, a:visited { text-decoration: underline; }
+/* on a phone each report becomes a card: no sideways scrolling */
+@media (max-width: 640px) {
+  body { padding: 0.8em; }
+  table, thead, tbody, tr, td { display: block; width: auto; }
+  thead { position: absolute; left: -9999px; }
+  tr { border: 1px solid #e4e7eb; border-radius: 6px; margin-bottom: 0.8em; padding: 0.3em; }
+  td { border: none; padding: 3px 6px; }
+  td::before { content: attr(data-label) ": "; font-weight: 600; color: #52606d; }
+  td:first-child::before { content: ""; }
+}
 """
 
 _STATUS = {
@@ -68,14 +79,19 @@ def _row(result: BuildResult, folder: Path) -> str:
         )
         cls = ' class="failed"'
     cells = [title, esc(condition), esc(plan), esc(p.year), esc(p.audience), esc(providers)]
-    body = "".join(f"<td>{c}</td>" for c in cells)
-    return f"<tr>{body}<td{cls}>{status}</td></tr>"
+    body = "".join(
+        f'<td data-label="{label}">{c}</td>' for label, c in zip(_COLUMNS, cells, strict=False)
+    )
+    return f'<tr>{body}<td data-label="Status"{cls}>{status}</td></tr>'
+
+
+_COLUMNS = ("Report", "Condition", "Insurance", "Year", "Audience", "Providers", "Status")
 
 
 def index_html(results: Sequence[BuildResult], folder: Path, *, evidence: Evidence) -> str:
     """The index page for ``results`` whose reports live in ``folder``."""
     failed = [r for r in results if not r.ok]
-    summary = f"{len(results)} reports"
+    summary = f"{len(results)} report{'' if len(results) == 1 else 's'}"
     if failed:
         summary += f", {len(failed)} failed"
     rows = "\n".join(_row(r, folder) for r in results)
