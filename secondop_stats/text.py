@@ -32,20 +32,24 @@ def interval(low: float | None, high: float | None, digits: int = 1) -> str:
     return f"{100 * float(low):.{digits}f}–{100 * float(high):.{digits}f}%"  # type: ignore[arg-type]
 
 
-def money(value: float | None, digits: int = 0) -> str:
-    """Dollars as ``"$1,234"``; an em dash when unknown, ∞ when unbounded."""
+def money(value: float | None, digits: int | None = None) -> str:
+    """Dollars: "$1,234", or "$9.95" for an amount under $100 with cents (``digits`` fixes the
+    decimals); an em dash when unknown, ∞ when unbounded. One format for the dashboard and the
+    reports, so an amount reads the same in both."""
     if is_missing(value):
         return "—"
     value = float(value)  # type: ignore[arg-type]
     if math.isinf(value):
         return "∞"
+    if digits is None:
+        digits = 0 if value.is_integer() or value >= 100 else 2
     return f"${value:,.{digits}f}"
 
 
-def money_range(low: float | None, high: float | None, digits: int = 0) -> str:
-    """A price range, or one price when both ends agree."""
+def money_range(low: float | None, high: float | None, digits: int | None = None) -> str:
+    """A price range as "$450–$800", or one amount when both ends agree."""
     if is_missing(low):
         return "—"
-    if is_missing(high) or float(low) == float(high):  # type: ignore[arg-type]
+    if is_missing(high) or round(float(low), 2) == round(float(high), 2):  # type: ignore[arg-type]
         return money(low, digits)
     return f"{money(low, digits)}–{money(high, digits)}"

@@ -13,6 +13,7 @@ from secondop_stats import ParameterError
 from secondop_stats.costs import (
     PAYMENT_KINDS,
     PLANS,
+    STATUSES,
     cost_per_changed_decision,
     coverage_rules,
     inflate,
@@ -276,18 +277,8 @@ def test_scenarios_cover_every_plan_payment_and_status() -> None:
     cases = _scenarios()
     assert len(cases) >= 30
     assert {c["plan"] for c in cases} == set(PLANS)
-    assert {c["payment"] for c in cases} == set(PAYMENT_KINDS) - {"records_review"} | {
-        "records_review"
-    }
-    assert {c["status"] for c in cases} >= {
-        "covered",
-        "not_covered",
-        "not_billed",
-        "member_benefit",
-        "free",
-        "lookup",
-        "unknown",
-    }
+    assert {c["payment"] for c in cases} == set(PAYMENT_KINDS)
+    assert {c["status"] for c in cases} >= set(STATUSES)
 
 
 # --- cost per changed decision ---------------------------------------------------------------

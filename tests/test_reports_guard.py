@@ -88,26 +88,30 @@ except batch.BatchInterrupted as stop:
 """
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_an_interrupted_batch_stops_fast_and_leaves_nothing(tmp_path: Path, sig: int) -> None:
-    out = tmp_path / "reports"
+def _start_slow_batch(out: Path) -> subprocess.Popen:
+    """Start the batch script and wait until both workers run a kernel (the slow cell sleeps
+    120 s), failing the test if they never do."""
     proc = subprocess.Popen(
         [sys.executable, "-c", SCRIPT, str(out), str(SLOW)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    # wait until both workers run a kernel (the slow cell sleeps 120 s)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         kernels = [p for p in _descendants(proc.pid) if "ipykernel" in " ".join(p.cmdline())]
         if len(kernels) >= 2:
-            break
+            return proc
         time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the batch never started its kernels")
+    proc.kill()
+    pytest.fail("the batch never started its kernels")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_batch_stops_fast_and_leaves_nothing(tmp_path: Path, sig: int) -> None:
+    out = tmp_path / "reports"
+    proc = _start_slow_batch(out)
     family = _descendants(proc.pid)
     started = time.monotonic()
     proc.send_signal(sig)
@@ -126,17 +130,7 @@ def test_an_interrupted_batch_stops_fast_and_leaves_nothing(tmp_path: Path, sig:
 @pytest.mark.slow
 def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
     out = tmp_path / "reports"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, str(out), str(SLOW)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        kernels = [p for p in _descendants(proc.pid) if "ipykernel" in " ".join(p.cmdline())]
-        if len(kernels) >= 2:
-            break
-        time.sleep(0.5)
+    proc = _start_slow_batch(out)
     family = _descendants(proc.pid)
     assert family
     os.kill(proc.pid, signal.SIGKILL)

@@ -57,7 +57,15 @@ class AddressBar(anywidget.AnyWidget):
     query = traitlets.Unicode("").tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
 
-    def show(self, state: Mapping[str, str], title: str) -> None:
-        """Write ``state`` (URL query strings) and ``title`` to the page."""
-        self.query = urlencode({k: v for k, v in state.items() if v not in ("", None)})
+    def show(
+        self, state: Mapping[str, str], title: str, defaults: Mapping[str, str] | None = None
+    ) -> None:
+        """Write ``state`` (URL query strings) and ``title`` to the page; with ``defaults``,
+        only what differs from them, so that links stay short."""
+        shown = {
+            k: v
+            for k, v in state.items()
+            if v not in ("", None) and (defaults is None or defaults.get(k) != v)
+        }
+        self.query = urlencode(shown)
         self.title = title

@@ -70,6 +70,13 @@ class EvidenceExplorer:
         self._references = ReferenceExporter(data.evidence.sources)
         self._updating = False
         self._setting = False
+        metrics = data.evidence.metrics
+        self._definitions = {
+            m: (label, text)
+            for m, label, text in zip(
+                metrics["metric"], metrics["label"], metrics["description"], strict=True
+            )
+        }
 
         metrics = figures.groupby("metric").size()
         by_label = sorted(
@@ -360,9 +367,9 @@ class EvidenceExplorer:
 
     def _show_address(self) -> None:
         """The view's state (what differs from the default) in the address bar, and a title."""
-        if self._defaults is None:
+        if self._defaults is None:  # still building the default view
             return
-        query = {k: v for k, v in self.query().items() if self._defaults.get(k) != v}
+        query = self.query()
         query.pop("figure", None)
         metric = self.data.label("metric", self.metric.value) if self.metric.value else ""
         title = "Evidence explorer" + (f": {metric}" if metric else "")
@@ -370,7 +377,7 @@ class EvidenceExplorer:
         if condition:
             label_column = "condition_group" if condition in GROUPS else "condition"
             title += f" · {self.data.label(label_column, condition)}"
-        self.address.show(query, title)
+        self.address.show(query, title, self._defaults)
 
     def _render_status(self) -> None:
         sel = self.selection
@@ -388,15 +395,10 @@ class EvidenceExplorer:
         metric = self.metric.value
         if not metric:
             return ""
-        metrics = self.data.evidence.metrics
-        row = metrics[metrics["metric"] == metric]
-        if row.empty:
+        if metric not in self._definitions:
             return ""
-        return tag(
-            "p",
-            Safe(tag("b", f"{row['label'].iloc[0]}: ") + esc(row["description"].iloc[0])),
-            class_="so-definition",
-        )
+        label, description = self._definitions[metric]
+        return tag("p", Safe(tag("b", f"{label}: ") + esc(description)), class_="so-definition")
 
     def _update_pooling(self) -> None:
         by = self.pool_columns

@@ -107,7 +107,7 @@ class DecisionGuide:
         self.summary_html = Safe("")
 
         self.address = AddressBar()
-        self._defaults: dict[str, str] | None = None
+        self._defaults: dict[str, str] = {}
         self.widget = self._layout()
         self.widget.add_class("so-app")
         self._setting = False
@@ -212,10 +212,7 @@ class DecisionGuide:
         self.less_necessary = advice(g, ["less_necessary"], self.chosen)
         self.summary_html = self._summary()
         self.summary.value = self.summary_html
-        if self._defaults is None:
-            self._defaults = self.query()
-        query = {k: v for k, v in self.query().items() if self._defaults.get(k) != v}
-        self.address.show(query, "Should I get a second opinion?")
+        self.address.show(self.query(), "Should I get a second opinion?", self._defaults)
         document = (
             "<!DOCTYPE html><html><head><meta charset='utf-8'>"
             "<title>Second opinion: my summary</title>"

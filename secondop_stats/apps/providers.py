@@ -153,7 +153,7 @@ class ProvidersApp:
         self.costs = pd.DataFrame()
         self.svg = b""
         self.address = AddressBar()
-        self._defaults: dict[str, str] | None = None
+        self._defaults: dict[str, str] = {}
         self.chart_downloads = ChartDownloads("secondop_costs", self._chart_png)
         self.chart_downloads.add_class("so-providers-chart-downloads")
         self.widget = self._layout()
@@ -328,10 +328,7 @@ class ProvidersApp:
 
     def _show_address(self, title: str) -> None:
         """The view's state (what differs from the default) in the address bar, and a title."""
-        if self._defaults is None:
-            self._defaults = self.query()
-        query = {k: v for k, v in self.query().items() if self._defaults.get(k) != v}
-        self.address.show(query, f"Costs: {title}")
+        self.address.show(self.query(), f"Costs: {title}", self._defaults)
 
     def _chart_alt(self, title: str) -> str:
         """The chart in words, with its numbers."""

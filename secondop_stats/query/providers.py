@@ -272,12 +272,9 @@ def _estimate(
     caveats = list(low.caveats)
     if not in_today:
         caveats.append("price year unknown: share computed on the price as quoted")
-    if in_today and not math.isnan(factor):
-        quoted = (low.patient_pays / factor, high.patient_pays / factor)
-    elif in_today:  # a free service: $0 in any year's dollars
-        quoted = (low.patient_pays, high.patient_pays)
-    else:
-        quoted = (low.patient_pays, high.patient_pays)
+    # back to the quoted year's dollars (a free service, or an undated price, stays as it is)
+    scale = 1.0 if math.isnan(factor) else factor
+    quoted = (low.patient_pays / scale, high.patient_pays / scale)
     today = (low.patient_pays, high.patient_pays) if in_today else (math.nan, math.nan)
     return {
         "status": low.status,

@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..text import money, money_range
+
 _QUALIFIER_PREFIX = {"approximately": "about ", "more_than": "more than ", "up_to": "up to "}
 
 
@@ -25,22 +27,6 @@ def pct_interval(low: float, high: float, digits: int = 1) -> str:
     if missing(low) or missing(high):
         return "—"
     return f"{100 * low:.{digits}f}–{100 * high:.{digits}f}%"
-
-
-def money(value: float) -> str:
-    """Dollars: whole above $100 or for round amounts, else with cents."""
-    if missing(value):
-        return "—"
-    return f"${value:,.0f}" if float(value).is_integer() or value >= 100 else f"${value:,.2f}"
-
-
-def money_range(low: float, high: float) -> str:
-    """A price range as "$450–$800", or one amount when both ends agree."""
-    if missing(low):
-        return "—"
-    if missing(high) or round(low, 2) == round(high, 2):
-        return money(low)
-    return f"{money(low)}–{money(high)}"
 
 
 def count(value: Any) -> str:
