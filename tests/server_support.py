@@ -73,6 +73,43 @@ class Server:
         except urllib.error.HTTPError as error:
             return error.code
 
+    def wait_until_idle(self, kernels: int, timeout: float = 180) -> bool:
+        """Wait until ``kernels`` kernels run and all of them are idle (pre-heated kernels
+        have built their apps); False when that does not happen within ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            running = self.kernels()
+            if len(running) >= kernels:
+                try:
+                    for kernel in running:
+                        kernel.cpu_percent(None)
+                    time.sleep(1.0)
+                    busy = sum(kernel.cpu_percent(None) for kernel in running)
+                except psutil.Error:
+                    continue
+                if busy < 5:
+                    return True
+            else:
+                time.sleep(0.5)
+        return False
+
+    def wait_for_kernel_gone(self, kernel_id: str, timeout: float = 60) -> bool:
+        """Wait until no kernel process runs with ``kernel_id`` (its connection file names
+        it); False when one still does after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not any(kernel_id in line for line in self._command_lines()):
+                return True
+            time.sleep(0.5)
+        return False
+
+    def _command_lines(self) -> list[str]:
+        lines = []
+        for kernel in self.kernels():
+            with contextlib.suppress(psutil.Error):  # ended while we looked
+                lines.append(" ".join(kernel.cmdline()))
+        return lines
+
     def wait_for_kernels(self, count: int, timeout: float = 60) -> int:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -96,9 +133,13 @@ class Page:
 
 
 @contextlib.contextmanager
-def running_server(max_kernels: int, idle_timeout: int = 600) -> Iterator[Server]:
+def running_server(
+    max_kernels: int, idle_timeout: int = 600, *, preheat: bool = True
+) -> Iterator[Server]:
     port = free_port()
-    command = voila_command(port, max_kernels=max_kernels, idle_timeout=idle_timeout)
+    command = voila_command(
+        port, max_kernels=max_kernels, idle_timeout=idle_timeout, preheat=preheat
+    )
     process = subprocess.Popen(
         command, env=voila_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

@@ -343,6 +343,8 @@ def test_serve_command_is_added_to_a_parser() -> None:
     args = parser.parse_args(["serve", "--port", "9123"])
     assert args.port == 9123 and callable(args.func)
     assert parser.parse_args(["serve"]).port == 8866
+    assert parser.parse_args(["serve"]).preheat is True
+    assert parser.parse_args(["serve", "--no-preheat"]).preheat is False
 
 
 def test_voila_serves_the_notebooks_on_localhost_without_code() -> None:
@@ -354,6 +356,33 @@ def test_voila_serves_the_notebooks_on_localhost_without_code() -> None:
     env = voila_env({"JUPYTER_PATH": "/elsewhere"})
     assert env["JUPYTER_PATH"].endswith("/elsewhere")
     assert landing_url(9123) == "http://127.0.0.1:9123/voila/render/index.ipynb"
+
+
+def test_preheated_kernels_are_on_by_default_and_skip_the_report_template() -> None:
+    command = voila_command(9123)
+    assert "--preheat_kernel=True" in command and "--pool_size=1" in command
+    assert "--VoilaKernelManager.preheat_denylist=report.ipynb" in command
+    assert not any("preheat" in part for part in voila_command(9123, preheat=False))
+
+
+def test_a_preheated_kernel_builds_the_app_before_waiting_for_the_page(monkeypatch) -> None:
+    from secondop_stats.apps import url
+
+    steps: list[str] = []
+
+    def build(state=None):
+        steps.append("build")
+        return build_guide(state=state)
+
+    def wait() -> None:
+        steps.append("wait")
+        monkeypatch.setenv("QUERY_STRING", "condition=cancer")
+
+    monkeypatch.setattr(url, "wait_for_page_request", wait)
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    guide = url.open_app(build)
+    assert steps == ["build", "wait"]
+    assert guide.state["condition"] == "cancer"
 
 
 # --- URL state ---------------------------------------------------------------------------------

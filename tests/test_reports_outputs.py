@@ -20,10 +20,17 @@ def test_executed_notebook_is_derived_from_the_output(tmp_path: Path) -> None:
     assert plan.executed == (tmp_path / "cancer.ipynb").resolve()
 
 
-@pytest.mark.parametrize("name", ["out.pdf", "out.docx", "out", "out.HTML.txt"])
+@pytest.mark.parametrize("name", ["out.docx", "out", "out.HTML.txt", "out.pdf.txt"])
 def test_unknown_formats_are_refused(tmp_path: Path, name: str) -> None:
-    with pytest.raises(ParameterError, match=r"valid extensions: \.html"):
+    with pytest.raises(ParameterError, match=r"valid extensions: \.html, \.pdf"):
         plan_outputs(tmp_path / name)
+
+
+@pytest.mark.parametrize("name", ["out.pdf", "OUT.PDF"])
+def test_pdf_is_a_format(tmp_path: Path, name: str) -> None:
+    plan = plan_outputs(tmp_path / name)
+    assert plan.format == "pdf"
+    assert plan.executed == (tmp_path / name).resolve().with_suffix(".ipynb")
 
 
 def test_a_users_notebook_is_never_replaced(tmp_path: Path) -> None:
@@ -66,7 +73,6 @@ def test_symlinks_into_the_evidence_folder_are_followed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-o", "{tmp}/out.pdf"], "unknown format .pdf"),
         (["-o", "{tmp}/out.docx"], "unknown format .docx"),
         (["-o", "{evidence}/figures.csv"], "unknown format .csv"),
         (["-o", "{evidence}/figures.html"], "inside the evidence folder"),

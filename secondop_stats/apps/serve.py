@@ -36,6 +36,10 @@ KERNEL_MEMORY_BYTES = 300 * 1024**2
 MAX_KERNELS_CAP = 8
 DEFAULT_IDLE_TIMEOUT = 600
 MANAGER = "secondop_stats.apps.voila_server.BoundedKernelManager"
+#: Kernels kept ready per app notebook.
+PREHEATED_PER_NOTEBOOK = 1
+#: The report template lives beside the apps but is not a page anyone opens.
+NOT_PREHEATED = "report.ipynb"
 
 
 def default_max_kernels(available_bytes: int | None = None) -> int:
@@ -54,10 +58,14 @@ def voila_command(
     show_tracebacks: bool = False,
     max_kernels: int | None = None,
     idle_timeout: int = DEFAULT_IDLE_TIMEOUT,
+    preheat: bool = True,
 ) -> list[str]:
     """The Voilà command line serving ``folder`` (default: the notebooks) on 127.0.0.1:port,
     with at most ``max_kernels`` kernels (default: from the machine's memory) and kernels idle
     for ``idle_timeout`` seconds culled.
+
+    With ``preheat``, each app notebook keeps one kernel that has already loaded its app, so a
+    page opens without waiting for a kernel; those kernels count against ``max_kernels``.
 
     Tracebacks stay hidden from the audience unless ``show_tracebacks`` (for tests)."""
     folder = folder if folder is not None else notebooks_dir()
@@ -80,6 +88,15 @@ def voila_command(
         f"--VoilaConfiguration.show_tracebacks={show_tracebacks}",
         f"--template={TEMPLATE}",
         "--theme=light",
+        *(
+            [
+                "--preheat_kernel=True",
+                f"--pool_size={PREHEATED_PER_NOTEBOOK}",
+                f"--VoilaKernelManager.preheat_denylist={NOT_PREHEATED}",
+            ]
+            if preheat
+            else []
+        ),
     ]
 
 
@@ -98,6 +115,7 @@ def serve(
     *,
     max_kernels: int | None = None,
     idle_timeout: int = DEFAULT_IDLE_TIMEOUT,
+    preheat: bool = True,
 ) -> int:
     """Run the dashboard until interrupted; return Voilà's exit status.
 
@@ -105,10 +123,13 @@ def serve(
     its kernels (Ctrl-C reaches Voilà directly, as it shares the terminal).
     """
     kernels = max_kernels if max_kernels is not None else default_max_kernels()
-    command = voila_command(port, folder, max_kernels=kernels, idle_timeout=idle_timeout)
+    command = voila_command(
+        port, folder, max_kernels=kernels, idle_timeout=idle_timeout, preheat=preheat
+    )
+    ready = ", one per app kept ready" if preheat else ""
     print(
-        f"secondop dashboard: {landing_url(port)}  (at most {kernels} kernels, idle ones "
-        f"stopped after {idle_timeout} s; Ctrl-C to stop)",
+        f"secondop dashboard: {landing_url(port)}  (at most {kernels} kernels{ready}; idle "
+        f"visitors' kernels stopped after {idle_timeout} s; Ctrl-C to stop)",
         flush=True,
     )
     process = subprocess.Popen(command, env=voila_env())
@@ -140,7 +161,12 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    return serve(args.port, max_kernels=args.max_kernels, idle_timeout=args.idle_timeout)
+    return serve(
+        args.port,
+        max_kernels=args.max_kernels,
+        idle_timeout=args.idle_timeout,
+        preheat=args.preheat,
+    )
 
 
 def add_serve_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -168,6 +194,13 @@ def add_serve_command(subparsers: argparse._SubParsersAction) -> argparse.Argume
         default=DEFAULT_IDLE_TIMEOUT,
         metavar="S",
         help=f"stop a kernel idle for S seconds (default {DEFAULT_IDLE_TIMEOUT})",
+    )
+    parser.add_argument(
+        "--no-preheat",
+        dest="preheat",
+        action="store_false",
+        help="do not keep a kernel ready per app (pages then wait for a kernel to start and "
+        "the app to load; the ready kernels count against --max-kernels)",
     )
     parser.set_defaults(func=_serve)
     return parser

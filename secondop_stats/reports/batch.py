@@ -2,8 +2,10 @@
 
 Each report runs in its own kernel; reports are spread over worker processes (at most one per
 core) that each keep their papermill and nbconvert set-up for every report they build, and the
-kernels share the results that depend only on the condition group (see :mod:`.cache`). A failing
-report is recorded and the others go on. The index page is written at the end.
+kernels share the results that depend only on the condition group (see :mod:`.cache`). With
+``pdf`` each report is also printed to ``<name>.pdf`` beside its HTML by the same worker (see
+:mod:`.pdf`). A failing report or PDF is recorded and the others go on. The index page is
+written at the end.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -39,6 +41,7 @@ from .guard import (
 )
 from .index import write_index
 from .params import ReportParams, resolve, valid_values
+from .pdf import PdfError, current_pdf, find_chromium, pdf_path, print_pdf
 from .stamp import is_up_to_date
 
 #: Plans in the default set: the most common public plan, a common private one, and no insurance.
@@ -63,9 +66,17 @@ def default_set(
     ]
 
 
+#: How the error of a report whose HTML is good but whose PDF could not be printed begins.
+PDF_FAILED = "PDF not written"
+
+
 @dataclass(frozen=True)
 class Job:
-    """One report to build: everything a worker process needs, picklable."""
+    """One report to build: everything a worker process needs, picklable.
+
+    ``build`` False means the HTML is up to date and only its PDF is printed; ``chromium`` is
+    the browser that prints the PDF, None for no PDF.
+    """
 
     params: ReportParams
     html: Path
@@ -73,18 +84,41 @@ class Job:
     notebook: Path
     evidence_dir: Path | None
     timeout: float
+    build: bool = True
+    chromium: Path | None = None
 
 
 def run_job(job: Job) -> BuildResult:
-    """Build one report (in a worker process)."""
-    return build_report(
-        job.params,
-        job.html,
-        data_hash=job.data_hash,
-        notebook=job.notebook,
-        evidence_dir=job.evidence_dir,
-        timeout=job.timeout,
-    )
+    """Build one report (in a worker process), then print its PDF if asked.
+
+    A PDF that cannot be printed leaves the report built (its HTML is good) with ``error``
+    saying why there is no PDF.
+    """
+    if job.build:
+        result = build_report(
+            job.params,
+            job.html,
+            data_hash=job.data_hash,
+            notebook=job.notebook,
+            evidence_dir=job.evidence_dir,
+            timeout=job.timeout,
+        )
+    else:
+        result = BuildResult(job.params, job.html, "skipped")
+    if job.chromium is None or not result.ok:
+        return result
+    try:
+        print_pdf(result.html, pdf_path(result.html), chromium=job.chromium)
+    except PdfError as exc:
+        return replace(result, error=f"{PDF_FAILED}: {exc}")
+    except OSError as exc:  # e.g. no room left for the PDF
+        return replace(result, error=f"{PDF_FAILED}: {describe(exc)}")
+    return result
+
+
+def pdf_failed(result: BuildResult) -> bool:
+    """Whether ``result`` is a report built (or up to date) whose PDF could not be printed."""
+    return result.ok and result.error is not None
 
 
 def _init_worker() -> None:
@@ -112,21 +146,35 @@ def run_batch(
     force: bool = False,
     progress: bool | None = None,
     timeout: float = CELL_TIMEOUT,
+    pdf: bool = False,
 ) -> list[BuildResult]:
     """Build ``reports`` (already validated) into ``output_dir`` and write ``index.html``.
 
     Returns one result per report, in the order given. Reports whose manifest matches their
     inputs are skipped unless ``force``. ``progress`` None shows the bar on a terminal only.
+    With ``pdf`` each report is also printed to ``<name>.pdf`` (an up-to-date report whose PDF
+    is missing or older is printed again without rebuilding); Chromium is looked for first, and
+    :class:`~secondop_stats.reports.pdf.ChromiumMissing` raised before anything is written.
     The folder is locked for the batch (a second batch raises :class:`FolderBusy`); temporary
     files a killed run left there are removed first. Ctrl-C or SIGTERM cancels the queued
     reports, stops the running ones with their kernels, writes the index of what was built and
     raises :class:`BatchInterrupted`.
     """
     output_dir = Path(output_dir).resolve()
+    chromium = find_chromium() if pdf else None
     with folder_lock(output_dir), interrupt_on_sigterm():
         clear_leftovers(output_dir)
         return _run_locked(
-            reports, output_dir, evidence, evidence_dir, notebook, jobs, force, progress, timeout
+            reports,
+            output_dir,
+            evidence,
+            evidence_dir,
+            notebook,
+            jobs,
+            force,
+            progress,
+            timeout,
+            chromium,
         )
 
 
@@ -148,17 +196,31 @@ def _run_locked(
     force: bool,
     progress: bool | None,
     timeout: float,
+    chromium: Path | None,
 ) -> list[BuildResult]:
     notebook = Path(notebook or default_notebook()).resolve()
     results: dict[int, BuildResult] = {}
     todo: list[tuple[int, Job]] = []
     for i, params in enumerate(reports):
         html = output_dir / f"{params.slug}.html"
-        if not force and is_up_to_date(html, report_inputs(params, notebook, evidence.data_hash)):
+        inputs = report_inputs(params, notebook, evidence.data_hash)
+        fresh = not force and is_up_to_date(html, inputs)
+        if fresh and (chromium is None or current_pdf(html)):
             results[i] = BuildResult(params, html, "skipped")
             continue
-        job = Job(params, html, evidence.data_hash, notebook, evidence_dir, timeout)
+        job = Job(
+            params,
+            html,
+            evidence.data_hash,
+            notebook,
+            evidence_dir,
+            timeout,
+            build=not fresh,
+            chromium=chromium,
+        )
         todo.append((i, job))
+    # a report whose HTML was up to date stays listed as such if its PDF is not printed
+    pdf_only = {i: BuildResult(job.params, job.html, "skipped") for i, job in todo if not job.build}
 
     todo = spread_by_condition(todo)
     disable = True if not todo else (None if progress is None else not progress)
@@ -175,7 +237,9 @@ def _run_locked(
         # No worker runs any more: what a stopped worker left half-written goes too.
         clear_leftovers(output_dir)
     ordered = [
-        results.get(i) or BuildResult(p, output_dir / f"{p.slug}.html", "cancelled")
+        results.get(i)
+        or pdf_only.get(i)
+        or BuildResult(p, output_dir / f"{p.slug}.html", "cancelled")
         for i, p in enumerate(reports)
     ]
     write_index(ordered, output_dir, evidence=evidence)
@@ -248,4 +312,6 @@ def _tick(bar: tqdm, result: BuildResult) -> BuildResult:
     bar.update()
     if not result.ok:
         bar.write(f"failed: {result.html.name}: {result.error}")
+    elif pdf_failed(result):
+        bar.write(f"failed: {pdf_path(result.html).name}: {result.error}")
     return result

@@ -8,20 +8,31 @@ and writes nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..costs import PLANS
 from ..errors import EvidenceError, ParameterError
 from ..evidence import Evidence, load_evidence
 from ..paths import reports_dir
-from .batch import DEFAULT_AUDIENCE, DEFAULT_PLANS, BatchInterrupted, default_set, run_batch
-from .guard import FolderBusy
+from .batch import (
+    DEFAULT_AUDIENCE,
+    DEFAULT_PLANS,
+    BatchInterrupted,
+    default_set,
+    pdf_failed,
+    run_batch,
+)
 from .build import build_report, default_notebook
-from .outputs import plan_outputs
+from .guard import FolderBusy, interrupt_on_sigterm
+from .outputs import OutputPlan, plan_outputs
 from .params import ALL, AUDIENCES, GROUP_LABELS, ReportParams, resolve
+from .pdf import CHROMIUM_ENV, PdfError, find_chromium, pdf_path, print_pdf
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -42,6 +53,17 @@ def _load(path: str | None, command: str) -> Evidence | int:
         return EXIT_FAILED
 
 
+@contextlib.contextmanager
+def _html_for(plan: OutputPlan) -> Iterator[Path]:
+    """Where to build the HTML: the output itself, or for a PDF a file in a temporary folder
+    that is removed afterwards (the PDF is printed from it)."""
+    if plan.format != "pdf":
+        yield plan.output
+        return
+    with tempfile.TemporaryDirectory(prefix="secondop-report-") as scratch:
+        yield Path(scratch) / f"{plan.output.stem}.html"
+
+
 def run_report(args: argparse.Namespace) -> int:
     """``secondop report``: validate, then build one report."""
     evidence = _load(args.evidence, "report")
@@ -60,11 +82,11 @@ def run_report(args: argparse.Namespace) -> int:
     except ParameterError as exc:
         print(f"secondop report: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    html = Path(args.output) if args.output else reports_dir() / f"{params.slug}.html"
+    output = Path(args.output) if args.output else reports_dir() / f"{params.slug}.html"
     template = Path(args.notebook) if args.notebook else default_notebook()
     try:
         plan = plan_outputs(
-            html,
+            output,
             executed=Path(args.executed) if args.executed else None,
             evidence_dir=evidence.path,
             template=template,
@@ -75,21 +97,37 @@ def run_report(args: argparse.Namespace) -> int:
     if not template.is_file():
         print(f"secondop report: error: no report template at {template}", file=sys.stderr)
         return EXIT_USAGE
+    chromium = None
+    if plan.format == "pdf":
+        try:
+            chromium = find_chromium()  # before any kernel starts
+        except PdfError as exc:
+            print(f"secondop report: cannot write PDF: {exc}", file=sys.stderr)
+            return EXIT_FAILED
     plan.output.parent.mkdir(parents=True, exist_ok=True)
-    result = build_report(
-        params,
-        plan.output,
-        data_hash=evidence.data_hash,
-        notebook=template,
-        evidence_dir=evidence.path,
-        executed=plan.executed,
-    )
-    if not result.ok:
-        print(f"secondop report: failed: {result.error}", file=sys.stderr)
-        if result.failed_notebook:
-            print(f"  executed notebook kept at {result.failed_notebook}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"{result.html} ({result.seconds:.1f} s)")
+    start = time.perf_counter()
+    # SIGTERM stops a report as Ctrl-C does: its kernel, Chromium and temporary files go too
+    with interrupt_on_sigterm(), _html_for(plan) as html:
+        result = build_report(
+            params,
+            html,
+            data_hash=evidence.data_hash,
+            notebook=template,
+            evidence_dir=evidence.path,
+            executed=plan.executed,
+        )
+        if not result.ok:
+            print(f"secondop report: failed: {result.error}", file=sys.stderr)
+            if result.failed_notebook:
+                print(f"  executed notebook kept at {result.failed_notebook}", file=sys.stderr)
+            return EXIT_FAILED
+        if chromium:
+            try:
+                print_pdf(html, plan.output, chromium=chromium)
+            except PdfError as exc:
+                print(f"secondop report: PDF not written: {exc}", file=sys.stderr)
+                return EXIT_FAILED
+    print(f"{plan.output} ({time.perf_counter() - start:.1f} s)")
     return EXIT_OK
 
 
@@ -114,10 +152,14 @@ def run_reports(args: argparse.Namespace) -> int:
             notebook=Path(args.notebook) if args.notebook else None,
             jobs=args.jobs,
             force=args.force,
+            pdf=args.pdf,
         )
     except FolderBusy as exc:
         print(f"secondop reports: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except PdfError as exc:
+        print(f"secondop reports: cannot write PDFs: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except BatchInterrupted as stop:
         done = sum(r.status in ("built", "skipped") for r in stop.results)
         cancelled = sum(r.status == "cancelled" for r in stop.results)
@@ -128,15 +170,19 @@ def run_reports(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     counts = {s: sum(r.status == s for r in results) for s in ("built", "skipped", "failed")}
+    no_pdf = [r for r in results if pdf_failed(r)]
+    pdfs = f", {len(no_pdf)} PDFs not written" if no_pdf else ""
     print(
         f"{len(results)} reports: {counts['built']} built, {counts['skipped']} up to date, "
-        f"{counts['failed']} failed in {time.perf_counter() - start:.1f} s; "
+        f"{counts['failed']} failed{pdfs} in {time.perf_counter() - start:.1f} s; "
         f"index: {folder.resolve() / 'index.html'}"
     )
     failed = [r for r in results if not r.ok]
     for r in failed:
         print(f"failed: {r.html.name}: {r.error}", file=sys.stderr)
-    return EXIT_FAILED if failed else EXIT_OK
+    for r in no_pdf:
+        print(f"failed: {pdf_path(r.html).name}: {r.error}", file=sys.stderr)
+    return EXIT_FAILED if failed or no_pdf else EXIT_OK
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -156,10 +202,13 @@ def add_report_commands(subparsers: argparse._SubParsersAction) -> None:
     """Add ``report`` and ``reports`` to the ``secondop`` command's subparsers."""
     p = subparsers.add_parser(
         "report",
-        help="build one report (HTML and executed notebook)",
+        help="build one report (HTML or PDF, and the executed notebook)",
         description="Execute the report notebook for one set of parameters and export it to "
-        "self-contained HTML, keeping the executed notebook beside it. Parameters are checked "
-        "before anything runs; an unknown value is an error (exit 2) listing the valid ones.",
+        "self-contained HTML, or to PDF when the output ends in .pdf (the HTML printed by "
+        f"headless Chromium: /usr/bin/chromium, chromium on the PATH, or ${CHROMIUM_ENV}; "
+        "install it with apt-get install chromium), keeping the executed notebook beside it. "
+        "Parameters are checked before anything runs; an unknown value is an error (exit 2) "
+        "listing the valid ones.",
     )
     p.add_argument(
         "--condition", default=ALL, help=f"condition group: {_CONDITIONS}, or {ALL} (default)"
@@ -190,8 +239,8 @@ def add_report_commands(subparsers: argparse._SubParsersAction) -> None:
         "-o",
         "--output",
         metavar="FILE",
-        help="report file to write; its extension sets the format: .html "
-        "(default: reports/<condition>-<plan>-<year>-<audience>.html)",
+        help="report file to write; its extension sets the format: .html, or .pdf (printed "
+        "by Chromium) (default: reports/<condition>-<plan>-<year>-<audience>.html)",
     )
     p.add_argument(
         "--executed",
@@ -213,7 +262,8 @@ def add_report_commands(subparsers: argparse._SubParsersAction) -> None:
             f"{DEFAULT_AUDIENCE}. Reports are built in parallel with an index.html linking "
             "them. A report whose notebook, parameters, evidence data hash and package "
             "(version and code) are unchanged since its last build is skipped. Exits 1 and "
-            "names the failures if any report fails; the others are still built."
+            "names the failures if any report (or, with --pdf, any PDF) fails; the others are "
+            "still built."
         ),
     )
     p.add_argument(
@@ -224,6 +274,12 @@ def add_report_commands(subparsers: argparse._SubParsersAction) -> None:
         help="parallel workers (default and maximum: the number of cores)",
     )
     p.add_argument("--force", action="store_true", help="rebuild even the unchanged reports")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print each report to <name>.pdf beside its HTML, linked from the index "
+        f"(needs Chromium: apt-get install chromium, or ${CHROMIUM_ENV} naming it)",
+    )
     p.add_argument(
         "--conditions",
         nargs="+",

@@ -12,7 +12,7 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 LOCK_NAME = ".secondop-batch.lock"
@@ -69,13 +69,26 @@ def clear_leftovers(folder: Path) -> list[Path]:
     return removed
 
 
+def parent_death_signal() -> Callable[[], None]:
+    """A function that asks Linux to send the calling process SIGTERM when its parent dies.
+
+    libc is loaded here, in the parent, so that the returned function is safe to run between
+    fork and exec (as a ``preexec_fn``); elsewhere than Linux it does nothing.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+        except (OSError, AttributeError):
+            pass
+        else:
+            return lambda: prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    return lambda: None
+
+
 def die_with_parent() -> None:
     """Ask Linux to send this process SIGTERM when its parent dies (a worker must not outlive
     the batch that started it); on SIGTERM, stop the kernels it started, then exit."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL("libc.so.6", use_errno=True)
-            libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    parent_death_signal()()
     signal.signal(signal.SIGTERM, _stop_worker)
     # Ctrl-C goes to the whole process group: the parent decides, the workers wait for it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

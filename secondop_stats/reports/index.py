@@ -1,7 +1,9 @@
 """The index page of a batch: every report with its parameters, its status and a link.
 
 A static page (no script) beside the reports; failed reports are listed with their error and
-no link, so that a reader never follows a link to a stale or missing report.
+no link, so that a reader never follows a link to a stale or missing report. A report's PDF is
+linked when it exists and was printed from the current HTML; a PDF that could not be printed is
+named with its error.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from .build import BuildResult
 from .files import write_atomic
 from .fragments import esc
 from .params import GROUP_LABELS
+from .pdf import current_pdf
 from .stamp import generated_at, read_manifest
 
 INDEX_NAME = "index.html"
@@ -62,14 +65,20 @@ def _row(result: BuildResult, folder: Path) -> str:
         nb = rel.with_suffix(".ipynb")
         manifest = read_manifest(result.html) or {}
         built = manifest.get("generated", "")
+        extras = [f'<a href="{esc(nb.as_posix())}">notebook</a>']
+        if current_pdf(result.html):
+            extras.append(f'<a href="{esc(rel.with_suffix(".pdf").as_posix())}">PDF</a>')
         title = (
             f'<a href="{esc(rel.as_posix())}">{esc(p.title)}</a>'
-            f' <span class="muted">(<a href="{esc(nb.as_posix())}">notebook</a>)</span>'
+            f' <span class="muted">({", ".join(extras)})</span>'
         )
         status = f"{esc(_STATUS.get(result.status, result.status))}"
         if built:
             status += f'<br><span class="muted">{esc(built)}</span>'
         cls = ""
+        if result.error:  # the report is good, its PDF could not be printed
+            status += f"<br>{esc(result.error)}"
+            cls = ' class="failed"'
     else:
         title = esc(p.title)
         status = (
@@ -94,6 +103,9 @@ def index_html(results: Sequence[BuildResult], folder: Path, *, evidence: Eviden
     summary = f"{len(results)} report{'' if len(results) == 1 else 's'}"
     if failed:
         summary += f", {len(failed)} failed"
+    no_pdf = sum(r.ok and r.error is not None for r in results)
+    if no_pdf:
+        summary += f", {no_pdf} PDF{'' if no_pdf == 1 else 's'} not written"
     rows = "\n".join(_row(r, folder) for r in results)
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -1,10 +1,11 @@
 """Where a report may be written: checked before any kernel starts, so nothing is ever lost.
 
-A report writes the file the user named (``-o``), its executed notebook and a manifest beside
-it. The output's format follows its extension; the command refuses a folder, a path inside the
-evidence folder, the report template itself, and an executed-notebook path that holds a file
-this command did not write. Executed notebooks carry a marker in their metadata so that a
-re-run may replace its own earlier output and nothing else.
+A report writes the file the user named (``-o``), its executed notebook and (for HTML) a
+manifest beside it. The output's format follows its extension: ``.html``, or ``.pdf`` (the HTML
+report printed by Chromium; the HTML itself is built in a temporary folder and not kept). The
+command refuses a folder, a path inside the evidence folder, the report template itself, and an
+executed-notebook path that holds a file this command did not write. Executed notebooks carry a
+marker in their metadata so that a re-run may replace its own earlier output and nothing else.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from ..errors import ParameterError
 
 #: Output formats by extension.
-FORMATS = {".html": "html"}
+FORMATS = {".html": "html", ".pdf": "pdf"}
 #: Metadata key that marks an executed notebook written by ``secondop report``.
 MARKER = "secondop_report"
 

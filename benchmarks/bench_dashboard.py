@@ -1,0 +1,104 @@
+"""Time from opening a dashboard page to live widgets, against a bare kernel start.
+
+A real ``secondop serve`` process (pre-heated kernels on) serves the landing page and the three
+apps; headless Chromium opens each page and the clock stops when the app's widgets are on
+screen. Between pages the server is given time to refill its pool, as it would between
+visitors. The baseline, measured in the same run on the same machine, is the time an ipykernel
+takes to start and answer (``jupyter_client.start_new_kernel``).
+
+Prints ``dashboard_ready_median_s``, ``kernel_start_median_s``,
+``dashboard_ready_vs_kernel_start`` and, for comparison, the ready time of a server without
+pre-heated kernels (``dashboard_ready_cold_median_s``).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jupyter_client.manager import start_new_kernel
+
+from tests.browser_support import CHROMIUM_ARGS
+from tests.server_support import running_server
+
+#: Each page and the element that shows its widgets are live.
+PAGES = {
+    "index.ipynb": ".so-overview",
+    "01_evidence_explorer.ipynb": ".so-explorer-table table",
+    "02_providers_and_costs.ipynb": ".so-providers-table table",
+    "03_decision_guide.ipynb": ".so-guide-summary .so-print",
+}
+ROUNDS = 3
+KERNEL_STARTS = 5
+
+
+def chromium() -> str:
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(candidate).is_file():
+            return candidate
+    raise SystemExit("bench_dashboard: Chromium is missing (apt-get install chromium)")
+
+
+def kernel_start_s() -> float:
+    """Seconds for a bare ipykernel to start and reply to kernel_info."""
+    start = time.perf_counter()
+    manager, client = start_new_kernel(
+        kernel_name="python3", startup_timeout=120, stderr=subprocess.DEVNULL
+    )
+    elapsed = time.perf_counter() - start
+    client.stop_channels()
+    manager.shutdown_kernel(now=True)
+    return elapsed
+
+
+def ready_s(browser, url: str, selector: str) -> float:
+    """Seconds from asking for ``url`` to ``selector`` being visible (live widgets)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        start = time.perf_counter()
+        page.goto(url, timeout=240_000)
+        page.wait_for_selector(selector, state="visible", timeout=240_000)
+        return time.perf_counter() - start
+    finally:
+        page.close(run_before_unload=True)
+        context.close()
+
+
+def page_times(browser, *, preheat: bool, rounds: int) -> list[float]:
+    pooled = len(PAGES) if preheat else 0
+    times = []
+    with running_server(max_kernels=len(PAGES) + 2, preheat=preheat) as server:
+        server.wait_until_idle(pooled)
+        for _ in range(rounds):
+            for notebook, selector in PAGES.items():
+                times.append(ready_s(browser, f"{server.base}/voila/render/{notebook}", selector))
+                server.wait_until_idle(pooled)  # the pool refills between visitors
+    return times
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            kernel_start_s()  # warm the file system cache
+            kernel = statistics.median(kernel_start_s() for _ in range(KERNEL_STARTS))
+            warm = statistics.median(page_times(browser, preheat=True, rounds=ROUNDS))
+            cold = statistics.median(page_times(browser, preheat=False, rounds=1))
+        finally:
+            browser.close()
+    print(f"dashboard_ready_median_s: {warm:.2f}")
+    print(f"kernel_start_median_s: {kernel:.2f}")
+    print(f"dashboard_ready_vs_kernel_start: {warm / kernel:.2f}")
+    print(f"dashboard_ready_cold_median_s: {cold:.2f}")
+
+
+if __name__ == "__main__":
+    main()
