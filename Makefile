@@ -4,7 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv reports test lint bench validate serve clean
+.PHONY: venv system reports test lint bench validate serve clean
+
+# Debian's Chromium prints PDFs and runs the browser tests and the dashboard benchmark. Installed
+# with apt-get when missing and this runs as root; otherwise say how to install it.
+system:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends chromium fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "Chromium is missing (PDFs, browser tests): sudo apt-get install chromium" >&2; \
+	  fi; }
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,11 +29,11 @@ venv: $(STAMP)
 reports: $(STAMP)
 	$(BIN)/secondop reports
 
-test: $(STAMP)
+test: $(STAMP) system
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) system
 	@for b in benchmarks/bench_*.py; do [ -e "$$b" ] || continue; $(BIN)/python "$$b" || exit 1; done
 
 validate: $(STAMP)

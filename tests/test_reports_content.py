@@ -234,3 +234,17 @@ def test_researchers_get_sensitivity_analyses() -> None:
     assert "Sensitivity analyses" in html and "Leave one out" in html
     patients = content.prepare(condition="neurology", audience="patients")
     assert content.sensitivity_html(patients) == ""
+
+
+@pytest.mark.parametrize("audience", ["patients", "researchers"])
+def test_a_group_with_nothing_to_pool_says_so_without_nan(audience: str) -> None:
+    heart = content.prepare(condition="heart", plan="ppo", audience=audience)
+    assert (heart.pooled["k"].fillna(0) == 0).any(), "heart has an outcome with no study"
+    sections = [
+        content.key_figures_html(heart),
+        content.pooled_html(heart),
+        content.sensitivity_html(heart) if audience == "researchers" else "",
+    ]
+    text = re.sub(r"<[^>]+>", " ", " ".join(sections))
+    assert not re.search(r"\bnan\b|\bNaN\b|\bNone\b", text), text
+    assert "(random-intercept logistic model (GLMM), t interval)" in text

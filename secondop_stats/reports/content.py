@@ -26,7 +26,8 @@ from ..query.figures import DESIGNS as DESIGN_LABELS
 from ..labels import ASPECT_LABELS, PAYMENT_LABELS, PLAN_LABELS, STATUS_LABELS
 from ..query.checklist import checklist_items
 from ..query.figures import prepared_evidence, select_figures
-from ..query.pooling import SHARED_POOLS, pool_selection
+from ..pooling import MODEL_LABELS
+from ..query.pooling import PRIMARY_MODEL, SHARED_POOLS, pool_selection
 from ..query.selection import Filters, condition_choice
 from ..query.review import data_release, prisma_flow, studies_by_design
 from ..query.providers import (
@@ -422,7 +423,7 @@ def pooled_frame(ctx: ReportContext) -> pd.DataFrame:
             row["I²"] = "—" if k < 2 or missing(r.get("i2")) else f"{r['i2']:.0f}%"
         if ctx.params.audience == "researchers":
             row["τ² (logit)"] = "—" if k < 2 or missing(r.get("tau2")) else f"{r['tau2']:.3g}"
-            row["Model"] = r.get("model") or "—"
+            row["Model"] = "—" if missing(r.get("model")) else r["model"]
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -432,7 +433,7 @@ def pooled_statements(ctx: ReportContext) -> list[str]:
     return [
         f"{r['metric_label']}: {r['statement']}."
         for r in ctx.pooled.to_dict("records")
-        if r.get("statement")
+        if not missing(r.get("statement")) and r["statement"]
     ]
 
 
@@ -453,11 +454,14 @@ def forest_alt(ctx: ReportContext, label: str) -> str:
 def pooled_html(ctx: ReportContext) -> str:
     """Pooled estimates table, what they mean in words, and a forest plot per outcome with at
     least two studies; for researchers, the sensitivity analyses."""
-    model = next((r.get("model") for r in ctx.pooled.to_dict("records") if r.get("model")), "")
+    model = next(
+        (r["model"] for r in ctx.pooled.to_dict("records") if not missing(r.get("model"))),
+        MODEL_LABELS[PRIMARY_MODEL],
+    )
     parts = [
         f.heading("Pooled estimates", 2, "pooled"),
         f.note(
-            f"Random-effects meta-analysis of the figures above ({model or 'GLMM'}), one figure "
+            f"Random-effects meta-analysis of the figures above ({model}), one figure "
             "per study. Studies differ in who asked for the opinion, the setting and how a "
             "change was judged, so the pooled rate is an average over different situations: "
             "the range in a new setting (the 95% prediction interval) is what to expect where "
@@ -724,7 +728,8 @@ def checklist_html(ctx: ReportContext) -> str:
     expanded = GUIDANCE_OPEN.get(ctx.params.audience, ())
     parts = [
         f.heading("Checklist", 2, "checklist"),
-        f.note("Advice quoted from the source articles; open a group to see its items."),
+        f.note("Advice quoted from the source articles."),
+        f.paragraph("Open a group to see its items.", "so-note so-screen-only"),
     ]
     if items.empty:
         parts.append(f.note("No guidance recorded yet."))
