@@ -170,3 +170,30 @@ def screenshot_on_failure(page, name: str) -> Iterator[None]:
     except BaseException:
         screenshot(page, f"{name}-failure")
         raise
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium, headless, driven by Playwright (skips or fails as chromium_path)."""
+    executable = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def voila_dashboard(log_name: str, max_kernels: int = 16) -> Iterator[str]:
+    """The dashboard served as `secondop serve` does (tracebacks shown, for tests) on a free
+    port; yields its base address."""
+    from secondop_stats.apps.serve import voila_command, voila_env
+
+    port = free_port()
+    command = voila_command(port, show_tracebacks=True, max_kernels=max_kernels)
+    server = Server("voila", command, port, ARTIFACTS / log_name, env=voila_env())
+    with running(server):
+        yield f"http://127.0.0.1:{port}"

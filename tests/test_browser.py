@@ -300,9 +300,11 @@ def test_closing_a_page_in_the_browser_frees_its_kernel(browser) -> None:
         page = context.new_page()
         try:
             open_dashboard(page, server.base, "03_decision_guide.ipynb")
-            assert server.wait_for_kernels(1) == 1
+            kernel_id = re.findall(r'"kernelId": "([0-9a-f-]+)"', page.content())[0]
+            assert not server.wait_for_kernel_gone(kernel_id, timeout=2)  # the page holds it
             page.close(run_before_unload=True)
-            assert server.wait_for_kernels(0, timeout=30) == 0
+            assert server.wait_for_kernel_gone(kernel_id, timeout=30)
+            assert len(server.kernels()) <= 3
         finally:
             context.close()
 

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import html
+import math
 
 import ipywidgets as w
 import traitlets
+
+
+def fitted(width: str, **layout: str) -> w.Layout:
+    """A layout ``width`` wide on a wide screen that shrinks to its container on a narrow one
+    (a fixed pixel width would push the control off a phone's screen)."""
+    return w.Layout(width=width, max_width="100%", **layout)
 
 
 def checkbox(description: str, value: bool = True) -> w.Checkbox:
@@ -48,9 +55,15 @@ class YearRange(w.HBox):
             value=last,
             description="to",
             style={"description_width": "24px"},
-            layout=w.Layout(width="110px"),
+            layout=w.Layout(width="110px", min_width="96px"),
         )
-        super().__init__([self.start, self.end], layout=w.Layout(align_items="center"))
+        for control in (self.start, self.end):
+            control.add_class("so-year")  # keeps "from ... to ..." on one line on a phone
+        super().__init__(
+            [self.start, self.end],
+            layout=w.Layout(align_items="center", flex_flow="row wrap", max_width="100%"),
+        )
+        self.add_class("so-years")
         self._syncing = False
         self.value = (first, last)
         self.start.observe(self._from_controls, names="value")
@@ -71,14 +84,37 @@ class YearRange(w.HBox):
             self._syncing = False
 
 
-def image_html(data: bytes, mime: str, alt: str, css_class: str) -> str:
-    """An inline image with its alternative text (an Image widget cannot carry one)."""
+#: Smallest text size, in CSS pixels, a chart's labels may be shown at.
+MIN_TEXT_PX = 10
+
+
+def legible_width(width_inches: float, text_pt: float, min_px: float = MIN_TEXT_PX) -> int:
+    """Width in CSS pixels at which a chart drawn ``width_inches`` wide (72 units an inch, as
+    the apps' SVGs are) shows its ``text_pt`` labels at ``min_px`` or more."""
+    return math.ceil(width_inches * 72 * min_px / text_pt)
+
+
+def image_html(
+    data: bytes,
+    mime: str,
+    alt: str,
+    css_class: str,
+    legible_px: int | None = None,
+    label: str = "Chart",
+) -> str:
+    """An inline image with its alternative text (an Image widget cannot carry one), in a
+    chart region. On a narrow screen the image keeps ``legible_px`` of width (its labels stay
+    readable) and the region scrolls sideways; the region is focusable so that keyboards can
+    scroll it too; ``label`` names the region."""
     import base64
 
     encoded = base64.b64encode(data).decode("ascii")
+    width = f' style="--so-legible-width:{int(legible_px)}px"' if legible_px else ""
     return (
+        f'<div class="so-chart" tabindex="0" role="region" '
+        f'aria-label="{html.escape(label, quote=True)}"{width}>'
         f'<img class="{html.escape(css_class)}" src="data:{mime};base64,{encoded}" '
-        f'alt="{html.escape(alt, quote=True)}" style="width:100%;max-width:1000px">'
+        f'alt="{html.escape(alt, quote=True)}"></div>'
     )
 
 

@@ -18,6 +18,10 @@ _PRICE = "#cbd2d9"
 _PATIENT = OKABE_ITO["blue"]
 _CHANGE = OKABE_ITO["vermillion"]
 _DOLLARS = FuncFormatter(lambda x, _: f"${x:,.0f}")
+#: Width of the chart, and size of its service names, ticks and legends (what a page needs
+#: to show the chart at a readable size).
+WIDTH_INCHES = 11
+SMALL_PT = 8
 
 
 def finite(values: pd.Series) -> np.ndarray:
@@ -76,7 +80,7 @@ def cost_chart_figure(frame: pd.DataFrame, title: str, rate_text: str) -> Figure
     rows = frame[frame["compare_low"].notna()].reset_index(drop=True)
     n = max(len(rows), 1)
     height = 1.3 + 0.3 * n
-    fig = Figure(figsize=(11, height), dpi=72)
+    fig = Figure(figsize=(WIDTH_INCHES, height), dpi=72)
     bottom, top = 0.75 / height, 1 - 0.55 / height
     left_ax = fig.add_axes((0.37, bottom, 0.28, top - bottom))
     right_ax = fig.add_axes((0.69, bottom, 0.29, top - bottom), sharey=left_ax)
@@ -92,7 +96,7 @@ def cost_chart_figure(frame: pd.DataFrame, title: str, rate_text: str) -> Figure
             np.zeros(unknown.sum()), y[unknown], "x", color="#52606d", label="your share not known"
         )
     left_ax.set_title(f"Price and what you pay ({latest} dollars)", fontsize=10, loc="left")
-    left_ax.legend(loc="lower right", fontsize=8, frameon=False)
+    left_ax.legend(loc="lower right", fontsize=SMALL_PT, frameon=False)
 
     est_low, est_high = finite(rows["per_change_low"]), finite(rows["per_change_high"])
     ci_low, ci_high = finite(rows["per_change_ci_low"]), finite(rows["per_change_ci_high"])
@@ -102,7 +106,7 @@ def cost_chart_figure(frame: pd.DataFrame, title: str, rate_text: str) -> Figure
     patient = finite(rows["pays_per_change_low"])
     right_ax.plot(patient, y, "o", color=_PATIENT, markersize=4, label="your share ÷ rate")
     right_ax.set_title("Spent per changed decision", fontsize=10, loc="left")
-    right_ax.legend(loc="lower right", fontsize=8, frameon=False)
+    right_ax.legend(loc="lower right", fontsize=SMALL_PT, frameon=False)
 
     for ax in (left_ax, right_ax):
         ax.xaxis.set_major_formatter(_DOLLARS)
@@ -111,8 +115,8 @@ def cost_chart_figure(frame: pd.DataFrame, title: str, rate_text: str) -> Figure
         ax.set_xlim(left=0)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        ax.tick_params(axis="x", labelsize=8)
-    left_ax.set_yticks(y, [_label(r) for r in rows.to_dict("records")], fontsize=8)
+        ax.tick_params(axis="x", labelsize=SMALL_PT)
+    left_ax.set_yticks(y, [_label(r) for r in rows.to_dict("records")], fontsize=SMALL_PT)
     right_ax.tick_params(axis="y", labelleft=False, length=0)
     left_ax.set_ylim(n - 0.5, -0.5)
     fig.text(0.01, 1 - 0.15 / height, title, ha="left", va="top", fontsize=11, fontweight="bold")
@@ -123,7 +127,7 @@ def cost_chart_figure(frame: pd.DataFrame, title: str, rate_text: str) -> Figure
         "(?): year of the price unknown, shown as quoted.",
         ha="left",
         va="bottom",
-        fontsize=8,
+        fontsize=SMALL_PT,
         color="#52606d",
     )
     if rows.empty:

@@ -33,7 +33,15 @@ from ..query.state import as_bool, many_of, one_of, parse_state, to_query
 from ..text import interval, percent
 from .address import AddressBar
 from .chart_downloads import ChartDownloads
-from .controls import Html, YearRange, checkbox, image_html, scroll_region
+from .controls import (
+    Html,
+    YearRange,
+    checkbox,
+    fitted,
+    image_html,
+    legible_width,
+    scroll_region,
+)
 from .exports import ExportFile, ReferenceExporter, export_files, export_links
 from .html import STYLE, Safe, esc, html_table, tag
 from .provenance import provenance_card
@@ -67,6 +75,8 @@ class EvidenceExplorer:
         figures = data.figures
         self._pools = SHARED_POOLS
         self._canvas = ForestCanvas()
+        # Row labels are matplotlib's default 10 pt: the width that keeps them at 10 px.
+        self._legible_px = legible_width(self._canvas.figure.get_figwidth(), 10)
         self._references = ReferenceExporter(data.evidence.sources)
         self._updating = False
         self._setting = False
@@ -89,7 +99,7 @@ class EvidenceExplorer:
             value=ALL,
             description="Metric",
             style=_WIDE,
-            layout=w.Layout(width="420px"),
+            layout=fitted("420px"),
         )
         self.condition = w.Dropdown(
             options=condition_options(
@@ -100,7 +110,7 @@ class EvidenceExplorer:
             value=ALL,
             description="Condition",
             style=_WIDE,
-            layout=w.Layout(width="420px"),
+            layout=fitted("420px"),
         )
         designs = sorted(figures["design"].dropna().unique(), key=lambda d: data.label("design", d))
         self.design = w.Dropdown(
@@ -108,11 +118,11 @@ class EvidenceExplorer:
             value=ALL,
             description="Study design",
             style=_WIDE,
-            layout=w.Layout(width="420px"),
+            layout=fitted("420px"),
         )
         years = figures["year"].dropna()
         first, last = int(years.min()), int(years.max())
-        self.years = YearRange(first, last, style=_WIDE, layout=w.Layout(width="290px"))
+        self.years = YearRange(first, last, style=_WIDE, layout=fitted("290px"))
         present = set(figures["source_class"])
         self.source_classes = {
             key: w.Checkbox(
@@ -131,7 +141,7 @@ class EvidenceExplorer:
             value="condition_group",
             description="Pool by",
             style=_WIDE,
-            layout=w.Layout(width="420px"),
+            layout=fitted("420px"),
         )
         self.observed_only = checkbox("Pool observed studies only", value=True)
         self.figure = w.Select(
@@ -417,7 +427,12 @@ class EvidenceExplorer:
         self.svg = self._canvas.draw(rows, title=title, message=message)
         self.plot_downloads.update(self.svg)
         self.plot.value = image_html(
-            self.svg, "image/svg+xml", self._plot_alt(title), "so-explorer-plot"
+            self.svg,
+            "image/svg+xml",
+            self._plot_alt(title),
+            "so-explorer-plot",
+            legible_px=self._legible_px,
+            label="Forest plot",
         )
 
     def _plot_alt(self, title: str) -> str:

@@ -22,7 +22,7 @@ from ..query.figures import PreparedEvidence, prepared_evidence
 from ..query.rates import ALL_GROUPS, RateChoice, pooled_rates
 from ..query.state import many_of, one_of, parse_state, to_query
 from .address import AddressBar
-from .controls import Html
+from .controls import Html, fitted
 from .downloads import download_link
 from .html import STYLE, Safe, esc, tag
 
@@ -89,7 +89,7 @@ class DecisionGuide:
             value=ALL_GROUPS,
             description="My condition",
             style={"description_width": "110px"},
-            layout=w.Layout(width="440px"),
+            layout=fitted("440px"),
         )
         self.summary = Html(layout=w.Layout(width="100%"))
         self.summary.add_class("so-guide-summary")

@@ -43,13 +43,55 @@ table.so-table td.so-num, table.so-table th.so-num { text-align: right;
 .so-card dt { font-weight: 600; margin-top: 0.4em; }
 .so-card dd { margin: 0 0 0 1em; }
 .so-links a, .so-download a { margin-right: 1.2em; }
-.so-download a { display: inline-block; padding: 0.35em 0.8em; border: 1px solid #2680c2;
-  border-radius: 4px; color: #2680c2; text-decoration: none; margin-top: 0.3em; }
+.so-download a { display: inline-block; padding: 0.35em 0.8em; border: 1px solid #1c5f91;
+  border-radius: 4px; color: #1c5f91; text-decoration: none; margin-top: 0.3em; }
 .so-download a:hover { background: #e6f6ff; }
 .so-print ul { margin: 0.2em 0 0.6em 1.2em; padding: 0; }
 .so-print li { margin: 0.15em 0; }
 .so-source { color: #616e7c; font-size: 0.88em; }
+.so-chart img { display: block; width: 100%; max-width: 1000px; height: auto; }
+/* an HTML widget is never wider than its box: wide content scrolls in its own region */
+.so-app .widget-html > .widget-html-content { min-width: 0; }
+/* a widget 100% wide plus its margins would overflow its box by the margins */
+.so-app .jupyter-widgets { max-width: calc(100% - 2 * var(--jp-widgets-margin, 2px)) !important; }
+.so-app .widget-checkbox { height: auto; min-height: var(--jp-widgets-inline-height, 28px); }
+/* long labels wrap beside their box; the left padding keeps each box 24 px from a control
+   beside it (WCAG 2.5.8 target spacing) */
+.so-app .widget-checkbox > .widget-label-basic { display: flex; align-items: baseline;
+  white-space: normal; height: auto; padding: 4px 0 4px 6px; line-height: 1.3; }
 @media print { .so-noprint { display: none !important; } }
+/* Phones: tables become one card per row, each value under its column name (data-label);
+   labelled controls put the label above a full-width control; charts keep a readable text
+   size and scroll sideways inside their own region. */
+@media screen and (max-width: 600px) {
+  .so-app table.so-table, .so-app table.so-table tbody, .so-app table.so-table tr,
+  .so-app table.so-table td { display: block; width: auto; }
+  .so-app table.so-table thead { display: block; position: absolute; width: 1px; height: 1px;
+    overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+  .so-app table.so-table tr { border: 1px solid #d9e2ec; border-radius: 6px; margin: 0 0 0.6em;
+    padding: 0.3em 0.5em; background: #fff; }
+  .so-app table.so-table td, .so-app table.so-table td.so-num { display: grid;
+    grid-template-columns: minmax(6.5em, 38%) 1fr; gap: 0.6em; border: none; padding: 2px 0;
+    text-align: left; white-space: normal; overflow-wrap: anywhere; }
+  .so-app table.so-table td::before { content: attr(data-label); font-weight: 600;
+    color: #3e4c59; overflow-wrap: normal; }
+  .so-app table.so-table td:empty { display: none; }
+  .so-app .so-scroll { max-height: 75vh !important; border: none; }
+  .so-app .widget-dropdown:not(.so-year), .so-app .widget-text, .so-app .widget-select {
+    flex-wrap: wrap; height: auto; width: 100% !important; }
+  .so-app .widget-dropdown:not(.so-year) > .widget-label, .so-app .widget-text > .widget-label,
+  .so-app .widget-select > .widget-label { width: 100% !important; max-width: 100%;
+    text-align: left; white-space: normal; height: auto; line-height: 1.4; }
+  .so-app .widget-dropdown:not(.so-year) > select, .so-app .widget-text > input,
+  .so-app .widget-select > select { flex: 1 1 100%; max-width: 100%; }
+  .so-app .widget-dropdown > select, .so-app .widget-text > input { min-height: 36px; }
+  .so-app .widget-select > select { overflow-x: hidden; }  /* long choices end at the edge */
+  .so-app .so-years { flex-wrap: nowrap !important; }
+  .so-app .so-years > .so-year { flex: 1 1 auto; min-width: 0; width: auto !important; }
+  .so-app .so-years > .so-year > .widget-label { width: auto !important; }
+  .so-chart { overflow-x: auto; }
+  .so-chart img { width: var(--so-legible-width, 100%); max-width: none; }
+}
 </style>
 """
 
@@ -109,19 +151,26 @@ def html_table(
 
     ``columns`` maps each header to a column name or to a function of the row's dict; a function
     may return :class:`Safe` markup (a link), anything else is escaped. Headers in ``numeric``
-    are right-aligned.
+    are right-aligned. Every cell carries its header as ``data-label``, which the style sheet
+    shows beside the value when a narrow screen turns the rows into cards.
     """
     records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(rows)
     if not records:
         return tag("p", empty, class_="so-note")
     numeric = set(numeric)
     head = "".join(tag("th", h, class_="so-num" if h in numeric else None) for h in columns)
+    # Each cell names its column (data-label): on a phone the rows become cards.
+    opening = [
+        Safe(f'<td data-label="{esc(h)}"' + (' class="so-num">' if h in numeric else ">"))
+        for h in columns
+    ]
+    specs = list(columns.values())
     body = []
     for record in records:
         cells = []
-        for header, spec in columns.items():
+        for start, spec in zip(opening, specs, strict=True):
             value = spec(record) if callable(spec) else record.get(spec)
-            cells.append(tag("td", value, class_="so-num" if header in numeric else None))
+            cells.append(f"{start}{esc(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     ident = f' id="{esc(table_id)}"' if table_id else ""
     return Safe(

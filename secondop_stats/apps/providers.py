@@ -31,12 +31,13 @@ from ..query.state import as_amount, as_bool, one_of, parse_state, to_query
 from ..text import is_missing, money, money_range
 from .address import AddressBar
 from .chart_downloads import ChartDownloads
-from .controls import Html, checkbox, image_html, scroll_region
-from .cost_chart import cost_chart_png, cost_chart_svg
+from .controls import Html, checkbox, fitted, image_html, legible_width, scroll_region
+from .cost_chart import SMALL_PT, WIDTH_INCHES, cost_chart_png, cost_chart_svg
 from .html import STYLE, Safe, esc, html_table, tag
 from .provenance import citation
 
 _WIDE = {"description_width": "190px"}
+_CHART_LEGIBLE_PX = legible_width(WIDTH_INCHES, SMALL_PT)
 ESTIMATE_NOTE = "Every amount you pay is an estimate, not a quote."
 #: Text inputs for the patient's own numbers: empty means "not entered".
 AMOUNT_INPUTS = {
@@ -93,14 +94,14 @@ class ProvidersApp:
             value="medicare_part_b",
             description="Insurance",
             style=_WIDE,
-            layout=w.Layout(width="460px"),
+            layout=fitted("460px"),
         )
         self.year = w.Dropdown(
             options=years,
             value=years[0],
             description="Year",
             style=_WIDE,
-            layout=w.Layout(width="300px"),
+            layout=fitted("300px"),
         )
         self.deductible_met = checkbox("Deductible already met", value=False)
         self.amounts = {
@@ -109,7 +110,7 @@ class ProvidersApp:
                 placeholder="not entered",
                 description=label,
                 style=_WIDE,
-                layout=w.Layout(width="330px"),
+                layout=fitted("330px"),
                 continuous_update=False,
             )
             for key, label in AMOUNT_INPUTS.items()
@@ -318,7 +319,12 @@ class ProvidersApp:
         self._show_address(title)
         self.chart_downloads.update(self.svg)
         self.chart.value = image_html(
-            self.svg, "image/svg+xml", self._chart_alt(title), "so-providers-chart"
+            self.svg,
+            "image/svg+xml",
+            self._chart_alt(title),
+            "so-providers-chart",
+            legible_px=_CHART_LEGIBLE_PX,
+            label="Cost chart",
         )
 
     def _chart_png(self) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import TYPE_CHECKING
@@ -62,7 +63,8 @@ def table(
     """A data table with escaped cells and headers, no index, and "—" for missing values.
 
     ``min_widths`` maps column names to CSS widths (e.g. ``{"95% CI": "7em"}``) for short
-    columns that should not wrap.
+    columns that should not wrap. Every cell names its column in ``data-label``: on a phone
+    the style sheet turns each row into a card of "column: value" lines.
     """
     if frame.empty:
         return note(empty)
@@ -76,9 +78,36 @@ def table(
         justify="left",
         col_space=widths or None,
     )
+    body = labelled_cells(body, [_column_label(c) for c in frame.columns])
     if caption:
         body = body.replace(">", f"><caption>{esc(caption)}</caption>", 1)
     return f'<div class="so-table-wrap">{body}</div>'
+
+
+def _column_label(column: object) -> str:
+    """A column's header as one line of text (the levels of a multi-level header joined)."""
+    if isinstance(column, tuple):
+        return " ".join(str(level) for level in column if str(level))
+    return str(column)
+
+
+_BODY_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+
+
+def labelled_cells(table_html: str, labels: Sequence[str]) -> str:
+    """``table_html`` (pandas' ``to_html`` without index) with each body cell's column name in
+    a ``data-label`` attribute. Cell text is escaped, so ``<td>`` only ever opens a cell."""
+    head, sep, rest = table_html.partition("<tbody>")
+    if not sep:
+        return table_html
+    openings = [f'<td data-label="{esc(label)}">' for label in labels]
+
+    def label_row(match: re.Match[str]) -> str:
+        cells = iter(openings)
+        row = re.sub(r"<td>", lambda _: next(cells, "<td>"), match.group(1))
+        return f"<tr>{row}</tr>"
+
+    return head + sep + _BODY_ROW.sub(label_row, rest)
 
 
 def png_bytes(fig: Figure, dpi: int = PNG_DPI) -> bytes:
