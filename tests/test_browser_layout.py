@@ -410,3 +410,24 @@ def test_screenshots_of_every_page(browser, voila: str, reports: Path, viewport)
         save_screen(page, "report", width)
         page.goto((reports / "index.html").as_uri())
         save_screen(page, "report-index", width)
+
+
+@pytest.mark.parametrize("name", list(TABLES))
+def test_printing_an_app_prints_its_whole_table(browser, voila: str, name: str) -> None:
+    """On screen the table scrolls inside a fixed height; on paper every row is there."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    with viewing(browser, DESKTOP) as page, screenshot_on_failure(page, f"print-{name}"):
+        open_page(page, voila, name)
+        rows = page.locator(f"{TABLES[name]} tbody tr")
+        last_row = rows.nth(rows.count() - 1).locator("td").first.inner_text().strip()
+        page.emulate_media(media="print")
+        assert not page.locator(".so-copy-link").is_visible()
+        pdf = page.pdf(path=str(ARTIFACTS / f"voila-{name}-print.pdf"), format="A4")
+        page.emulate_media(media="screen")
+    text = " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages)
+    flat = re.sub(r"\s+", " ", text)
+    assert len(PdfReader(BytesIO(pdf)).pages) >= 2
+    assert re.sub(r"\s+", " ", last_row)[:30] in flat, (last_row, flat[-500:])
