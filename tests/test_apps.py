@@ -15,7 +15,6 @@ import pytest
 
 from secondop_stats import ParameterError
 from secondop_stats.apps import build_explorer, build_guide, build_providers
-from secondop_stats.apps.downloads import decode_data_uri
 from secondop_stats.apps.exports import CSV_COLUMNS
 from secondop_stats.apps.html import html_table
 from secondop_stats.apps.serve import add_serve_command, landing_url, voila_command, voila_env
@@ -187,11 +186,15 @@ def test_exports_are_valid_csv_bibtex_and_csl_json(explorer) -> None:
     assert all(item["type"] and item["title"] for item in items)
 
 
-def test_download_links_carry_the_exports(explorer) -> None:
+def test_download_buttons_make_the_exports_of_the_current_selection(explorer) -> None:
     explorer.metric.value = most_common_poolable_metric(explorer)
-    found = {link["download"]: link["href"] for link in links(explorer.downloads.value)}
+    offered = {f["filename"]: f["key"] for f in explorer.downloads.files}
+    assert set(offered) == {e.filename for e in explorer.exports.values()}
     for export in explorer.exports.values():
-        assert decode_data_uri(found[export.filename]).decode("utf-8") == export.content
+        assert explorer.downloads.content(offered[export.filename]).decode() == export.content
+    before = explorer.downloads.content("csv")
+    explorer.metric.value = explorer.metric.options[0][1]  # all metrics
+    assert len(explorer.downloads.content("csv")) > len(before)  # made at the click, not before
 
 
 def test_tables_escape_the_data() -> None:
@@ -329,8 +332,8 @@ def test_guide_summary_is_printable_and_downloadable(guide) -> None:
     guide.situations["major_treatment"].value = True
     assert 'class="so-print' in guide.summary_html
     assert "@media print" in guide.widget.children[0].value
-    link = next(a for a in links(guide.downloads.value) if a.get("download"))
-    document = decode_data_uri(link["href"]).decode("utf-8")
+    assert [f["filename"] for f in guide.downloads.files] == ["second_opinion_summary.html"]
+    document = guide.downloads.content("summary").decode("utf-8")
     assert document.startswith("<!DOCTYPE html>") and guide.summary_html in document
 
 
@@ -430,15 +433,10 @@ def test_apps_open_on_the_page_address() -> None:
 
 
 def test_charts_download_as_svg_and_png(explorer, providers) -> None:
-    from secondop_stats.apps.downloads import decode_data_uri
-
     for downloads, svg in (
         (explorer.plot_downloads, lambda: explorer.svg),
         (providers.chart_downloads, lambda: providers.svg),
     ):
-        href = links(downloads.svg_link.value)[0]["href"]
-        assert decode_data_uri(href) == svg()
-        assert not links(downloads.png_link.value)
-        downloads._on_png()
-        png = decode_data_uri(links(downloads.png_link.value)[0]["href"])
-        assert png.startswith(b"\x89PNG")
+        assert [f["key"] for f in downloads.files] == ["svg", "png"]
+        assert downloads.content("svg") == svg()
+        assert downloads.content("png").startswith(b"\x89PNG")

@@ -89,6 +89,13 @@ def open_dashboard(page, base: str, notebook: str) -> Console:
     return console
 
 
+def download(page, button: str) -> bytes:
+    """Click a download button and return the bytes the browser saves."""
+    with page.expect_download() as saving:
+        page.locator(button).click()
+    return Path(saving.value.path()).read_bytes()
+
+
 def assert_clean(page, console: Console) -> None:
     """No code, no error output, no console error."""
     assert page.locator(CODE_SELECTORS).count() == 0, "code is shown"
@@ -141,9 +148,13 @@ def test_explorer_filter_updates_table_and_plot(page, voila: str) -> None:
         page.wait_for_selector(".so-explorer-pooling .so-ok")
         assert "Pooled estimates" in page.inner_text(".so-explorer-pooling")
         assert "Diagnosis changed" in page.inner_text(".so-explorer-provenance")
-        downloads = page.locator(".so-explorer-downloads a[download]")
-        assert downloads.count() == 3
-        assert downloads.first.get_attribute("href").startswith("data:text/csv")
+        assert page.locator(".so-explorer-downloads button").count() == 3
+        csv = download(page, ".so-explorer-downloads button >> text=Figures (CSV)")
+        assert csv.startswith("\ufeff".encode())
+        lines = [line for line in csv.decode("utf-8-sig").splitlines() if line]
+        assert len(lines) == expected + 1  # the figures shown, under a header
+        png = download(page, ".so-explorer-plot-downloads button >> text=Chart (PNG)")
+        assert png.startswith(b"\x89PNG")
         assert_clean(page, console)
         screenshot(page, "voila-explorer-one-metric")
 

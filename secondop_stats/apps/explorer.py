@@ -42,7 +42,8 @@ from .controls import (
     legible_width,
     scroll_region,
 )
-from .exports import ExportFile, ReferenceExporter, export_files, export_links
+from .exports import ExportFile, ReferenceExporter, export_downloads, export_files
+from .file_download import FileDownloads
 from .html import STYLE, Safe, esc, html_table, tag
 from .provenance import provenance_card
 
@@ -153,7 +154,7 @@ class EvidenceExplorer:
         self.plot = Html(layout=w.Layout(width="100%", max_width="1000px"))
         self.pool_view = Html()
         self.provenance = Html(layout=w.Layout(width="100%"))
-        self.downloads = Html()
+        self.downloads = FileDownloads(export_downloads(lambda: self.rows, self._references))
         self.metric.add_class("so-explorer-metric")
         self.condition.add_class("so-explorer-condition")
         self.figure.add_class("so-explorer-figure")
@@ -171,11 +172,12 @@ class EvidenceExplorer:
         self.rows: list[dict] = []
         self.pool = PoolOutcome(None, "")
         self.selected_figure: str | None = None
-        self.exports: dict[str, ExportFile] = {}
         self.svg: bytes = b""
 
         self.address = AddressBar()
-        self.plot_downloads = ChartDownloads("secondop_forest_plot", self._canvas.png)
+        self.plot_downloads = ChartDownloads(
+            "secondop_forest_plot", lambda: self.svg, self._canvas.png
+        )
         self.plot_downloads.add_class("so-explorer-plot-downloads")
         self.widget = self._layout()
         self.widget.add_class("so-app")
@@ -347,6 +349,11 @@ class EvidenceExplorer:
         if values.get("figure") in {v for _, v in self.figure.options}:
             self.figure.value = values["figure"]
 
+    @property
+    def exports(self) -> dict[str, ExportFile]:
+        """The selection's exports (CSV, BibTeX, CSL-JSON), made now."""
+        return export_files(self.rows, self._references)
+
     def table(self) -> pd.DataFrame:
         """The figures the table shows, as data."""
         return self.selection.copy()
@@ -371,8 +378,6 @@ class EvidenceExplorer:
         )
         self._update_pooling()
         self._update_figure_choices()
-        self.exports = export_files(self.rows, self._references)
-        self.downloads.value = export_links(self.exports)
         self._show_address()
 
     def _show_address(self) -> None:
@@ -425,7 +430,6 @@ class EvidenceExplorer:
         title = self._plot_title()
         message = "No figure matches these filters." if self.selection.empty else ""
         self.svg = self._canvas.draw(rows, title=title, message=message)
-        self.plot_downloads.update(self.svg)
         self.plot.value = image_html(
             self.svg,
             "image/svg+xml",

@@ -23,7 +23,7 @@ from ..query.rates import ALL_GROUPS, RateChoice, pooled_rates
 from ..query.state import many_of, one_of, parse_state, to_query
 from .address import AddressBar
 from .controls import Html, fitted
-from .downloads import download_link
+from .file_download import DownloadFile, FileDownloads
 from .html import STYLE, Safe, esc, tag
 
 #: Metrics the guide reports for a kind of case.
@@ -93,8 +93,23 @@ class DecisionGuide:
         )
         self.summary = Html(layout=w.Layout(width="100%"))
         self.summary.add_class("so-guide-summary")
-        self.downloads = Html()
-        self.downloads.add_class("so-guide-downloads")
+        self.downloads = FileDownloads(
+            [
+                DownloadFile(
+                    "summary",
+                    "Save the summary (HTML)",
+                    "second_opinion_summary.html",
+                    "text/html",
+                    self.summary_document,
+                )
+            ]
+        )
+        self.actions = w.HBox(
+            [Html(_PRINT_BUTTON), self.downloads],
+            layout=w.Layout(align_items="center", flex_flow="row wrap"),
+        )
+        self.actions.add_class("so-guide-downloads")
+        self.actions.add_class("so-noprint")
 
         self.chosen: tuple[str, ...] = ()
         self.reasons: dict[str, list[Item]] = {}
@@ -137,7 +152,7 @@ class DecisionGuide:
                 Html("<h3>Which of these apply to you?</h3>"),
                 checklist,
                 self.group,
-                self.downloads,
+                self.actions,
                 self.summary,
             ]
         )
@@ -213,21 +228,16 @@ class DecisionGuide:
         self.summary_html = self._summary()
         self.summary.value = self.summary_html
         self.address.show(self.query(), "Should I get a second opinion?", self._defaults)
-        document = (
-            "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+
+    def summary_document(self) -> str:
+        """The summary as a web page of its own, to save and take along."""
+        return (
+            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<title>Second opinion: my summary</title>"
             + STYLE
             + "</head><body class='so-app'>"
             + self.summary_html
             + "</body></html>"
-        )
-        self.downloads.value = Safe(
-            '<div class="so-download so-noprint">'
-            + _PRINT_BUTTON
-            + download_link(
-                "second_opinion_summary.html", document, "text/html", "Save the summary (HTML)"
-            )
-            + "</div>"
         )
 
     def _summary(self) -> Safe:

@@ -42,10 +42,12 @@ table.so-table td.so-num, table.so-table th.so-num { text-align: right;
   background: #f0f4f8; font-style: italic; }
 .so-card dt { font-weight: 600; margin-top: 0.4em; }
 .so-card dd { margin: 0 0 0 1em; }
-.so-links a, .so-download a { margin-right: 1.2em; }
-.so-download a { display: inline-block; padding: 0.35em 0.8em; border: 1px solid #1c5f91;
-  border-radius: 4px; color: #1c5f91; text-decoration: none; margin-top: 0.3em; }
-.so-download a:hover { background: #e6f6ff; }
+.so-links a { margin-right: 1.2em; }
+.so-download { display: flex; flex-wrap: wrap; align-items: center; gap: 0.4em 1em; }
+.so-download-button { padding: 0.35em 0.8em; border: 1px solid #1c5f91; border-radius: 4px;
+  color: #1c5f91; background: #fff; font: inherit; cursor: pointer; margin-top: 0.3em; }
+.so-download-button:hover { background: #e6f6ff; }
+.so-download-status { color: #3e4c59; }
 .so-print ul { margin: 0.2em 0 0.6em 1.2em; padding: 0; }
 .so-print li { margin: 0.15em 0; }
 .so-source { color: #616e7c; font-size: 0.88em; }

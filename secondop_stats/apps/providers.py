@@ -155,7 +155,7 @@ class ProvidersApp:
         self.svg = b""
         self.address = AddressBar()
         self._defaults: dict[str, str] = {}
-        self.chart_downloads = ChartDownloads("secondop_costs", self._chart_png)
+        self.chart_downloads = ChartDownloads("secondop_costs", lambda: self.svg, self._chart_png)
         self.chart_downloads.add_class("so-providers-chart-downloads")
         self.widget = self._layout()
         self.widget.add_class("so-app")
@@ -317,7 +317,6 @@ class ProvidersApp:
         title = f"{PLAN_LABELS[self.situation.plan]}, {self.situation.year}"
         self.svg = cost_chart_svg(self.costs, title, self.rate.text() if self.rate else "none")
         self._show_address(title)
-        self.chart_downloads.update(self.svg)
         self.chart.value = image_html(
             self.svg,
             "image/svg+xml",
