@@ -8,14 +8,18 @@ takes to start and answer (``jupyter_client.start_new_kernel``).
 
 Prints ``dashboard_ready_median_s``, ``kernel_start_median_s``,
 ``dashboard_ready_vs_kernel_start`` and, for comparison, the ready time of a server without
-pre-heated kernels (``dashboard_ready_cold_median_s``).
+pre-heated kernels (``dashboard_ready_cold_median_s``) and of the smallest possible page, a
+pre-heated notebook showing one button (``dashboard_floor_median_s``): what the browser spends
+loading Voilà's page and widget code, whatever the app.
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +39,13 @@ PAGES = {
 }
 ROUNDS = 3
 KERNEL_STARTS = 5
+FLOOR_NOTEBOOK = "one_button.ipynb"
+FLOOR_CODE = (
+    "import ipywidgets as w\n"
+    "button = w.Button(description='Ready')\n"
+    "button.add_class('so-floor')\n"
+    "button"
+)
 
 
 def chromium() -> str:
@@ -70,16 +81,51 @@ def ready_s(browser, url: str, selector: str) -> float:
         context.close()
 
 
-def page_times(browser, *, preheat: bool, rounds: int) -> list[float]:
-    pooled = len(PAGES) if preheat else 0
+def page_times(
+    browser,
+    *,
+    preheat: bool,
+    rounds: int,
+    pages: dict[str, str] = PAGES,
+    folder: Path | None = None,
+) -> list[float]:
+    pooled = len(pages) if preheat else 0
     times = []
-    with running_server(max_kernels=len(PAGES) + 2, preheat=preheat) as server:
+    with running_server(max_kernels=len(pages) + 2, preheat=preheat, folder=folder) as server:
         server.wait_until_idle(pooled)
         for _ in range(rounds):
-            for notebook, selector in PAGES.items():
+            for notebook, selector in pages.items():
                 times.append(ready_s(browser, f"{server.base}/voila/render/{notebook}", selector))
                 server.wait_until_idle(pooled)  # the pool refills between visitors
     return times
+
+
+def floor_times(browser, rounds: int) -> list[float]:
+    """Ready times of a pre-heated page that shows one button."""
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "floor",
+                "metadata": {},
+                "outputs": [],
+                "source": FLOOR_CODE,
+            }
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    with tempfile.TemporaryDirectory(prefix="secondop-bench-") as folder:
+        (Path(folder) / FLOOR_NOTEBOOK).write_text(json.dumps(notebook), encoding="utf-8")
+        return page_times(
+            browser,
+            preheat=True,
+            rounds=rounds,
+            pages={FLOOR_NOTEBOOK: ".so-floor"},
+            folder=Path(folder),
+        )
 
 
 def main() -> None:
@@ -92,12 +138,14 @@ def main() -> None:
             kernel = statistics.median(kernel_start_s() for _ in range(KERNEL_STARTS))
             warm = statistics.median(page_times(browser, preheat=True, rounds=ROUNDS))
             cold = statistics.median(page_times(browser, preheat=False, rounds=1))
+            floor = statistics.median(floor_times(browser, rounds=ROUNDS * len(PAGES)))
         finally:
             browser.close()
     print(f"dashboard_ready_median_s: {warm:.2f}")
     print(f"kernel_start_median_s: {kernel:.2f}")
     print(f"dashboard_ready_vs_kernel_start: {warm / kernel:.2f}")
     print(f"dashboard_ready_cold_median_s: {cold:.2f}")
+    print(f"dashboard_floor_median_s: {floor:.2f}")
 
 
 if __name__ == "__main__":

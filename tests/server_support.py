@@ -14,6 +14,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
@@ -134,11 +135,16 @@ class Page:
 
 @contextlib.contextmanager
 def running_server(
-    max_kernels: int, idle_timeout: int = 600, *, preheat: bool = True
+    max_kernels: int,
+    idle_timeout: int = 600,
+    *,
+    preheat: bool = True,
+    folder: Path | None = None,
 ) -> Iterator[Server]:
+    """``secondop serve`` of ``folder`` (default: the notebooks) on a free port."""
     port = free_port()
     command = voila_command(
-        port, max_kernels=max_kernels, idle_timeout=idle_timeout, preheat=preheat
+        port, folder, max_kernels=max_kernels, idle_timeout=idle_timeout, preheat=preheat
     )
     process = subprocess.Popen(
         command, env=voila_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -130,6 +130,8 @@ def bounded_pool(pooled: type) -> type:
         async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:
             """Shut a kernel down, then refill the pools into the room it leaves."""
             _request_info_cache().pop(kernel_id, None)
+            for notebook in self._pools:  # Voilà reads every pool entry's result: drop failures
+                self._drop_failed(notebook)
             await super().shutdown_kernel(kernel_id, *args, **kwargs)
             if not (self._closing or self._evicting):
                 for notebook in list(self._pools):
