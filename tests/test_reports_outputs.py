@@ -47,27 +47,29 @@ def test_a_users_notebook_is_never_replaced(tmp_path: Path) -> None:
     assert other.executed.name == "y-run.ipynb"
 
 
-def test_refuses_the_evidence_folder_the_template_and_folders(tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", [".html", ".pdf"])
+def test_refuses_the_evidence_folder_the_template_and_folders(tmp_path: Path, suffix: str) -> None:
     ev = evidence_dir()
     with pytest.raises(ParameterError, match="inside the evidence folder"):
-        plan_outputs(ev / "figures.html", evidence_dir=ev)
+        plan_outputs(ev / f"figures{suffix}", evidence_dir=ev)
     with pytest.raises(ParameterError, match="inside the evidence folder"):
-        plan_outputs(tmp_path / "r.html", executed=ev / "r.ipynb", evidence_dir=ev)
+        plan_outputs(tmp_path / f"r{suffix}", executed=ev / "r.ipynb", evidence_dir=ev)
     template = default_notebook()
     with pytest.raises(ParameterError, match="the report template"):
-        plan_outputs(tmp_path / "r.html", executed=template, template=template)
-    (tmp_path / "folder.html").mkdir()
+        plan_outputs(tmp_path / f"r{suffix}", executed=template, template=template)
+    (tmp_path / f"folder{suffix}").mkdir()
     with pytest.raises(ParameterError, match="is a folder"):
-        plan_outputs(tmp_path / "folder.html")
+        plan_outputs(tmp_path / f"folder{suffix}")
 
 
-def test_symlinks_into_the_evidence_folder_are_followed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", [".html", ".pdf"])
+def test_symlinks_into_the_evidence_folder_are_followed(tmp_path: Path, suffix: str) -> None:
     ev = tmp_path / "evidence"
     ev.mkdir()
     link = tmp_path / "looks-harmless"
     link.symlink_to(ev, target_is_directory=True)
     with pytest.raises(ParameterError, match="inside the evidence folder"):
-        plan_outputs(link / "x.html", evidence_dir=ev)
+        plan_outputs(link / f"x{suffix}", evidence_dir=ev)
 
 
 @pytest.mark.parametrize(
