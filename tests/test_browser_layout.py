@@ -431,3 +431,17 @@ def test_printing_an_app_prints_its_whole_table(browser, voila: str, name: str) 
     flat = re.sub(r"\s+", " ", text)
     assert len(PdfReader(BytesIO(pdf)).pages) >= 2
     assert re.sub(r"\s+", " ", last_row)[:30] in flat, (last_row, flat[-500:])
+
+
+#: Visible control labels whose text does not fit (shown cut, with an ellipsis).
+CUT_LABELS = """() => [...document.querySelectorAll('.widget-label, .widget-label-basic')]
+  .filter(label => label.offsetParent !== null && label.scrollWidth > label.clientWidth + 1)
+  .map(label => label.textContent)"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366", "390"])
+def test_no_control_label_is_cut(browser, voila: str, viewport) -> None:
+    with viewing(browser, viewport) as page:
+        for name in PAGES:
+            open_page(page, voila, name)
+            assert page.evaluate(CUT_LABELS) == [], name

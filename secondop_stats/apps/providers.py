@@ -44,7 +44,7 @@ AMOUNT_INPUTS = {
     "deductible_left": "Plan deductible left $",
     "coinsurance": "Your coinsurance %",
     "copay": "Your copay $",
-    "oop_max_left": "Out-of-pocket maximum left $",
+    "oop_max_left": "Out-of-pocket max left $",
     "visit_price": "Price of a consultation $",
 }
 
