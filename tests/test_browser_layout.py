@@ -387,12 +387,29 @@ def png_width(path: Path) -> int:
     return struct.unpack(">I", head[16:20])[0]
 
 
+#: Voilà scrolls its cells inside a box as high as the window: the height of everything in it.
+CELLS_HEIGHT = """() => {
+  const cells = document.querySelector('#rendered_cells');
+  return cells ? cells.scrollHeight : 0;
+}"""
+#: The tallest screenshot taken (Chromium's limit for one capture is 16,384 px).
+MAX_SHOT_PX = 16000
+
+
 def save_screen(page, name: str, width: int) -> Path:
     """Save ``screen-<name>-<width>.png`` (the whole page) and check it is no wider than the
     screen: a wider full-page shot means the page scrolls sideways."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"screen-{name}-{width}.png"
-    page.screenshot(path=str(path), full_page=True, timeout=60 * MS)
+    viewport = page.viewport_size
+    cells = page.evaluate(CELLS_HEIGHT)
+    if cells > viewport["height"]:  # a window as tall as the dashboard's content shows it all
+        page.set_viewport_size({"width": width, "height": min(cells, MAX_SHOT_PX)})
+        page.wait_for_timeout(300)
+    try:
+        page.screenshot(path=str(path), full_page=True, timeout=60 * MS)
+    finally:
+        page.set_viewport_size(viewport)
     assert png_width(path) == width, (path.name, png_width(path))
     return path
 
