@@ -258,12 +258,18 @@ def wait_for_idle_kernel(page) -> None:
     )
     for _ in range(3):
         page.wait_for_function(idle_or_dialog)
-        dialog = page.locator(".jp-Dialog")
-        if dialog.count() == 0:
+        if page.locator(".jp-Dialog").count() == 0:
             return
+        accept_kernel_dialog(page)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+
+
+def accept_kernel_dialog(page) -> None:
+    """Accept the kernel-choice dialog (the notebook's own kernel) if one is open."""
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count():
         dialog.locator(".jp-mod-accept").first.click()
         dialog.wait_for(state="detached")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
 
 
 def run_all_cells(page, attempts: int = 3) -> None:
@@ -274,6 +280,7 @@ def run_all_cells(page, attempts: int = 3) -> None:
         ".every(p => !/\\[\\s*\\]/.test(p.textContent))"
     )
     for attempt in range(attempts):
+        accept_kernel_dialog(page)  # it can open after the kernel reported idle
         page.locator(".jp-NotebookPanel .jp-Cell").first.click()  # make the notebook current
         page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Run$")).click()
         page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
