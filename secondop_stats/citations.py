@@ -47,8 +47,9 @@ def pubmed_url(pmid: str) -> str:
     return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else ""
 
 
-def reference_text(row: pd.Series | dict) -> str:
-    """One plain-text reference: authors (year). Title. Journal citation. DOI, PMID, URL."""
+def reference_text(row: pd.Series | dict, *, with_url: bool = True) -> str:
+    """One plain-text reference: authors (year). Title. Journal citation. DOI, PMID, URL
+    (left out with ``with_url=False``, where a link beside the text carries it)."""
     parts = []
     authors, year = _get(row, "authors"), _get(row, "year")
     head = authors or _get(row, "publisher_or_journal")
@@ -71,7 +72,7 @@ def reference_text(row: pd.Series | dict) -> str:
         ids.append(f"PMID {_get(row, 'pmid')}")
     if ids:
         parts.append("; ".join(ids) + ".")
-    elif _get(row, "url"):
+    elif with_url and _get(row, "url"):
         parts.append(_get(row, "url"))
     if str(row.get("confirmed")) in ("False", "false"):
         parts.append("(Some details not verified.)")

@@ -77,3 +77,12 @@ def test_exports_all_shipped_sources(evidence) -> None:
     bib = to_bibtex(evidence.sources)
     assert bib.count("\n@") + 1 == len(evidence.sources)
     assert len(json.loads(to_csl_json(evidence.sources))) == len(evidence.sources)
+
+
+def test_a_web_page_is_named_once_where_a_link_carries_it() -> None:
+    from secondop_stats.apps.provenance import citation
+
+    page = {**ARTICLE, "url": "https://www.medicare.gov/coverage/second-surgical-opinions"}
+    assert page["url"] in reference_text(page)  # plain text (reports) keeps the address
+    shown = str(citation(page))
+    assert shown.count(page["url"]) == 1 and ">Web page</a>" in shown

@@ -43,6 +43,7 @@ table.so-table td.so-num, table.so-table th.so-num { text-align: right;
 .so-card dt { font-weight: 600; margin-top: 0.4em; }
 .so-card dd { margin: 0 0 0 1em; }
 .so-links a { margin-right: 1.2em; }
+.so-links a:last-child { margin-right: 0; }
 .so-download { display: flex; flex-wrap: wrap; align-items: center; gap: 0.4em 1em; }
 .so-download-button { padding: 0.35em 0.8em; border: 1px solid #1c5f91; border-radius: 4px;
   color: #1c5f91; background: #fff; font: inherit; cursor: pointer; margin-top: 0.3em; }

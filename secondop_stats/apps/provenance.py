@@ -27,7 +27,7 @@ def citation(source: Mapping[str, Any] | None) -> Safe:
         return esc("source not found in sources.csv")
     links = reference_links(source)
     anchors = [link(url, _LINK_TEXT[key]) for key, url in links.items()]
-    text = esc(reference_text(source))
+    text = esc(reference_text(source, with_url="url" not in links))
     if anchors:
         text = Safe(text + Safe(' <span class="so-links">') + join(anchors, " ") + "</span>")
     return text
