@@ -197,3 +197,12 @@ def voila_dashboard(log_name: str, max_kernels: int = 16) -> Iterator[str]:
     server = Server("voila", command, port, ARTIFACTS / log_name, env=voila_env())
     with running(server):
         yield f"http://127.0.0.1:{port}"
+
+
+def choose_metric(page, label: str) -> str:
+    """Choose the explorer's metric whose option reads ``label (N)``; return the option."""
+    metric = page.locator(".so-explorer-metric select")
+    values = metric.locator("option").evaluate_all("o => o.map(x => x.value)")
+    chosen = next(v for v in values if v.startswith(f"{label} ("))
+    metric.select_option(value=chosen)
+    return chosen

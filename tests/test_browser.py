@@ -26,6 +26,7 @@ from .browser_support import (
     PAGE_SECONDS,
     Console,
     Server,
+    choose_metric,
     chromium_path,
     free_port,
     running,
@@ -131,10 +132,7 @@ def test_explorer_filter_updates_table_and_plot(page, voila: str) -> None:
         src = page.get_attribute("img.so-explorer-plot", "src")
         assert rows > 10 and src
 
-        metric = page.locator(".so-explorer-metric select")
-        labels = metric.locator("option").evaluate_all("options => options.map(o => o.value)")
-        target = next(label for label in labels if label.startswith("Diagnosis changed ("))
-        metric.select_option(value=target)
+        target = choose_metric(page, "Diagnosis changed")
         page.wait_for_function(
             """([rows, src]) => {
                 const now = document.querySelectorAll('.so-explorer-table tbody tr').length;
@@ -418,13 +416,7 @@ def test_apps_pass_axe_before_and_after_an_interaction(page, voila: str) -> None
 
     open_dashboard(page, voila, "01_evidence_explorer.ipynb")
     assert axe_violations(page) == [], "explorer"
-    metric = page.locator(".so-explorer-metric select")
-    value = next(
-        v
-        for v in metric.locator("option").evaluate_all("o => o.map(x => x.value)")
-        if v.startswith("Diagnosis changed (")
-    )
-    metric.select_option(value=value)
+    choose_metric(page, "Diagnosis changed")
     page.wait_for_selector(".so-explorer-pooling .so-ok")
     assert axe_violations(page) == [], "explorer after choosing a metric"
 
@@ -449,13 +441,7 @@ def test_apps_pass_axe_before_and_after_an_interaction(page, voila: str) -> None
 def test_the_address_bar_follows_the_view_and_reproduces_it(page, voila: str) -> None:
     with screenshot_on_failure(page, "voila-address"):
         console = open_dashboard(page, voila, "01_evidence_explorer.ipynb")
-        metric = page.locator(".so-explorer-metric select")
-        value = next(
-            v
-            for v in metric.locator("option").evaluate_all("o => o.map(x => x.value)")
-            if v.startswith("Treatment changed (")
-        )
-        metric.select_option(value=value)
+        choose_metric(page, "Treatment changed")
         page.wait_for_function("() => window.location.search.includes('metric=treatment_changed')")
         assert page.title().startswith("Evidence explorer: Treatment changed")
         assert page.get_by_role("button", name="Copy link to this view").count() == 1
@@ -464,7 +450,8 @@ def test_the_address_bar_follows_the_view_and_reproduces_it(page, voila: str) ->
         # the copied link opens the same view
         page.goto(link, timeout=PAGE_SECONDS * MS)
         page.wait_for_selector(".so-explorer-pooling .so-ok")
-        assert metric.evaluate("s => s.value").startswith("Treatment changed (")
+        selected = page.locator(".so-explorer-metric select").evaluate("s => s.value")
+        assert selected.startswith("Treatment changed (")
         assert axe_violations(page) == []
 
 

@@ -22,6 +22,7 @@ import pytest
 from .browser_support import (
     ARTIFACTS,
     PAGE_SECONDS,
+    choose_metric,
     chromium,
     screenshot_on_failure,
     voila_dashboard,
@@ -83,9 +84,7 @@ def _open_methods(page) -> None:
 
 
 def _choose_metric(page) -> None:
-    metric = page.locator(".so-explorer-metric select")
-    values = metric.locator("option").evaluate_all("o => o.map(x => x.value)")
-    metric.select_option(value=next(v for v in values if v.startswith("Diagnosis changed (")))
+    choose_metric(page, "Diagnosis changed")
     page.wait_for_selector(".so-explorer-pooling .so-ok")
 
 

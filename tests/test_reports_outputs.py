@@ -79,11 +79,20 @@ def test_symlinks_into_the_evidence_folder_are_followed(tmp_path: Path, suffix: 
         (["-o", "{evidence}/figures.csv"], "unknown format .csv"),
         (["-o", "{evidence}/figures.html"], "inside the evidence folder"),
         (["-o", "{tmp}"], "valid extensions"),
+        (["-o", "{evidence}/figures.pdf"], "inside the evidence folder"),
+        (["-o", "{tmp}/x.pdf", "--executed", "{evidence}/x.ipynb"], "inside the evidence folder"),
+        (["-o", "{tmp}/x.pdf", "--executed", "{tmp}/x.pdf"], "must end in .ipynb"),
     ],
 )
 def test_cli_refuses_before_any_kernel_starts(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
 ) -> None:
+    """Refused as usage errors (exit 2), for a PDF even before Chromium is looked for."""
+    monkeypatch.setenv("SECONDOP_CHROMIUM", str(tmp_path / "no-chromium-here"))
     ev = evidence_dir()
     before = {p: p.stat().st_mtime_ns for p in ev.iterdir()}
     argv = ["report", *(a.format(tmp=tmp_path, evidence=ev) for a in args)]

@@ -13,7 +13,6 @@ import psutil
 import pytest
 
 from secondop_stats.cli import main
-from secondop_stats.paths import evidence_dir
 from secondop_stats.query.checklist import checklist_items
 from secondop_stats.reports import batch, pdf
 from secondop_stats.reports.content import AUDIENCE_GUIDANCE, GUIDANCE_KINDS
@@ -315,32 +314,6 @@ def test_pdf_output_plans_an_executed_notebook_beside_it(tmp_path: Path) -> None
     assert plan.format == "pdf"
     assert plan.output == (tmp_path / "cancer.pdf").resolve()
     assert plan.executed == (tmp_path / "cancer.ipynb").resolve()
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["-o", "{evidence}/figures.pdf"], "inside the evidence folder"),
-        (["-o", "{tmp}/x.pdf", "--executed", "{evidence}/x.ipynb"], "inside the evidence folder"),
-        (["-o", "{tmp}/x.pdf", "--executed", "{tmp}/x.pdf"], "must end in .ipynb"),
-    ],
-)
-def test_cli_refuses_pdf_outputs_before_anything_runs(
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    no_chromium: None,
-    args: list[str],
-    message: str,
-) -> None:
-    """Refused as usage errors (exit 2) even before Chromium is looked for."""
-    ev = evidence_dir()
-    before = {p: p.stat().st_mtime_ns for p in ev.iterdir()}
-    argv = ["report", *(a.format(tmp=tmp_path, evidence=ev) for a in args)]
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err
-    assert {p: p.stat().st_mtime_ns for p in ev.iterdir()} == before
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_keeps_a_users_notebook_beside_a_pdf(
