@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv system reports test lint bench validate serve clean
+.PHONY: venv system reports test lint bench validate serve frontend clean
 
 # Debian's Chromium prints PDFs and runs the browser tests and the dashboard benchmark. Installed
 # with apt-get when missing and this runs as root; otherwise say how to install it.
@@ -41,6 +41,11 @@ validate: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/secondop serve
+
+# The dashboard page's script is committed built (secondop_stats/apps/jupyter/voila/templates/
+# secondop/static/); rebuild it with Node.js after changing frontend/. A test checks it is current.
+frontend:
+	cd frontend && npm ci --no-audit --no-fund && node build.mjs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -9,8 +9,8 @@ takes to start and answer (``jupyter_client.start_new_kernel``).
 Prints ``dashboard_ready_median_s``, ``kernel_start_median_s``,
 ``dashboard_ready_vs_kernel_start`` and, for comparison, the ready time of a server without
 pre-heated kernels (``dashboard_ready_cold_median_s``) and of the smallest possible page, a
-pre-heated notebook showing one button (``dashboard_floor_median_s``): what the browser spends
-loading Voilà's page and widget code, whatever the app.
+pre-heated notebook showing one button (``dashboard_floor_median_s``), and of the apps served
+with Voilà's own page script instead of the project's (``dashboard_voila_page_median_s``).
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ PAGES = {
 ROUNDS = 3
 KERNEL_STARTS = 5
 FLOOR_NOTEBOOK = "one_button.ipynb"
+#: Voilà's own page (its lab template and JupyterLab application) in place of the project's.
+VOILA_PAGE = ("--template=lab",)
 FLOOR_CODE = (
     "import ipywidgets as w\n"
     "button = w.Button(description='Ready')\n"
@@ -88,10 +90,13 @@ def page_times(
     rounds: int,
     pages: dict[str, str] = PAGES,
     folder: Path | None = None,
+    extra_args: tuple[str, ...] = (),
 ) -> list[float]:
     pooled = len(pages) if preheat else 0
     times = []
-    with running_server(max_kernels=len(pages) + 2, preheat=preheat, folder=folder) as server:
+    with running_server(
+        max_kernels=len(pages) + 2, preheat=preheat, folder=folder, extra_args=extra_args
+    ) as server:
         server.wait_until_idle(pooled)
         for _ in range(rounds):
             for notebook, selector in pages.items():
@@ -139,6 +144,9 @@ def main() -> None:
             warm = statistics.median(page_times(browser, preheat=True, rounds=ROUNDS))
             cold = statistics.median(page_times(browser, preheat=False, rounds=1))
             floor = statistics.median(floor_times(browser, rounds=ROUNDS * len(PAGES)))
+            voila_page = statistics.median(
+                page_times(browser, preheat=True, rounds=1, extra_args=VOILA_PAGE)
+            )
         finally:
             browser.close()
     print(f"dashboard_ready_median_s: {warm:.2f}")
@@ -146,6 +154,7 @@ def main() -> None:
     print(f"dashboard_ready_vs_kernel_start: {warm / kernel:.2f}")
     print(f"dashboard_ready_cold_median_s: {cold:.2f}")
     print(f"dashboard_floor_median_s: {floor:.2f}")
+    print(f"dashboard_voila_page_median_s: {voila_page:.2f}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,12 +140,15 @@ def running_server(
     *,
     preheat: bool = True,
     folder: Path | None = None,
+    extra_args: Sequence[str] = (),
 ) -> Iterator[Server]:
-    """``secondop serve`` of ``folder`` (default: the notebooks) on a free port."""
+    """``secondop serve`` of ``folder`` (default: the notebooks) on a free port; ``extra_args``
+    are added to Voilà's command line (later options win)."""
     port = free_port()
     command = voila_command(
         port, folder, max_kernels=max_kernels, idle_timeout=idle_timeout, preheat=preheat
     )
+    command += list(extra_args)
     process = subprocess.Popen(
         command, env=voila_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
