@@ -41,7 +41,7 @@ ROUNDS = 3
 KERNEL_STARTS = 5
 FLOOR_NOTEBOOK = "one_button.ipynb"
 #: Voilà's own page (its lab template and JupyterLab application) in place of the project's.
-VOILA_PAGE = ("--template=lab",)
+VOILA_PAGE = "lab"
 FLOOR_CODE = (
     "import ipywidgets as w\n"
     "button = w.Button(description='Ready')\n"
@@ -90,12 +90,13 @@ def page_times(
     rounds: int,
     pages: dict[str, str] = PAGES,
     folder: Path | None = None,
-    extra_args: tuple[str, ...] = (),
+    template: str | None = None,
 ) -> list[float]:
     pooled = len(pages) if preheat else 0
     times = []
+    options = {"template": template} if template else {}
     with running_server(
-        max_kernels=len(pages) + 2, preheat=preheat, folder=folder, extra_args=extra_args
+        max_kernels=len(pages) + 2, preheat=preheat, folder=folder, **options
     ) as server:
         server.wait_until_idle(pooled)
         for _ in range(rounds):
@@ -145,7 +146,7 @@ def main() -> None:
             cold = statistics.median(page_times(browser, preheat=False, rounds=1))
             floor = statistics.median(floor_times(browser, rounds=ROUNDS * len(PAGES)))
             voila_page = statistics.median(
-                page_times(browser, preheat=True, rounds=1, extra_args=VOILA_PAGE)
+                page_times(browser, preheat=True, rounds=1, template=VOILA_PAGE)
             )
         finally:
             browser.close()

@@ -39,9 +39,9 @@ SOURCE_NOTE = {
 _ROW_INCHES = 0.26
 _TOP_INCHES = 0.55
 _BOTTOM_INCHES = 1.1
-_WIDTH_INCHES = 10.0
-_LEFT = 0.32
-_RIGHT = 0.72
+_WIDTH_INCHES = 11.0
+_LEFT = 0.31
+_RIGHT = 0.66
 _INK = OKABE_ITO["blue"]
 _POOLED = OKABE_ITO["vermillion"]
 _PREDICTION = OKABE_ITO["orange"]
@@ -76,20 +76,26 @@ def _finite(*values: float) -> bool:
     return all(not is_missing(v) and math.isfinite(float(v)) for v in values)
 
 
-def _short(text: str, limit: int = 34) -> str:
+#: Longest row label, in characters: at 10 px DejaVu Sans it ends inside the figure's left
+#: margin (a test draws every figure of the evidence and checks no label is cut).
+LABEL_CHARS = 42
+
+
+def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def study_row(record: dict, pooled_ids: frozenset[str] = frozenset()) -> ForestRow:
     """A figure as a row: its estimate and interval, or the range it bounds. Figures that did not
     enter the pooled estimate (``pooled_ids`` given) are drawn hollow, as bounds are."""
-    label = _short(str(record.get("label") or record["study_id"]))
     kind_note = SOURCE_NOTE.get(record.get("source_class", ""), "")
-    if kind_note:
-        label = f"{label} [{kind_note}]"
+    suffix = f" [{kind_note}]" if kind_note else ""
     n = record.get("n_used")
     if not is_missing(n):
-        label = f"{label} (n = {int(n):,})"
+        suffix += f" (n = {int(n):,})"
+    # The study's name gives way, so that the kind of source and n are always shown in full.
+    name = str(record.get("label") or record["study_id"])
+    label = _short(name, LABEL_CHARS - len(suffix)) + suffix
     text = record.get("percent_text", "")
     if record.get("interval_text"):
         text = f"{text} ({record['interval_text']})"

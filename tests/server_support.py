@@ -12,13 +12,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
-from secondop_stats.apps.serve import voila_command, voila_env
+from secondop_stats.apps.serve import TEMPLATE, voila_command, voila_env
 
 
 def free_port() -> int:
@@ -140,15 +140,19 @@ def running_server(
     *,
     preheat: bool = True,
     folder: Path | None = None,
-    extra_args: Sequence[str] = (),
+    template: str = TEMPLATE,
 ) -> Iterator[Server]:
-    """``secondop serve`` of ``folder`` (default: the notebooks) on a free port; ``extra_args``
-    are added to Voilà's command line (later options win)."""
+    """``secondop serve`` of ``folder`` (default: the notebooks) on a free port, with the
+    project's page or, for comparison, another Voilà ``template``."""
     port = free_port()
     command = voila_command(
-        port, folder, max_kernels=max_kernels, idle_timeout=idle_timeout, preheat=preheat
+        port,
+        folder,
+        max_kernels=max_kernels,
+        idle_timeout=idle_timeout,
+        preheat=preheat,
+        template=template,
     )
-    command += list(extra_args)
     process = subprocess.Popen(
         command, env=voila_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

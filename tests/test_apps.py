@@ -440,3 +440,28 @@ def test_charts_download_as_svg_and_png(explorer, providers) -> None:
         assert [f["key"] for f in downloads.files] == ["svg", "png"]
         assert downloads.content("svg") == svg()
         assert downloads.content("png").startswith(b"\x89PNG")
+
+
+def _texts_outside_the_figure(figure) -> list[str]:
+    """Visible texts of a drawn figure that do not lie wholly inside it (they would be cut)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    width = figure.bbox.width
+    outside = []
+    for text in [*figure.texts, *(t for ax in figure.axes for t in ax.texts)]:
+        if text.get_visible() and text.get_text():
+            box = text.get_window_extent(renderer)
+            if box.x0 < 0 or box.x1 > width:
+                outside.append(text.get_text())
+    return outside
+
+
+def test_no_forest_plot_label_is_cut_for_any_metric(explorer) -> None:
+    """Every figure of the evidence, under every metric and all together: each row label (the
+    study, its kind of source and n) and each value lies inside the chart."""
+    assert _texts_outside_the_figure(explorer._canvas.figure) == []
+    for metric in [v for _, v in explorer.metric.options if v]:
+        explorer.metric.value = metric
+        assert _texts_outside_the_figure(explorer._canvas.figure) == [], metric
+    explorer.metric.value = explorer.metric.options[0][1]

@@ -33,6 +33,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MS = 1000
 PHONE = {"width": 390, "height": 844}
+#: A phone as Chromium emulates one, beyond its screen size: a mobile browser that honours the
+#: page's viewport tag (a page without one is laid out 980 px wide and shrunk), touch input and a
+#: 3x pixel density.
+PHONE_DEVICE = {
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 3,
+    "user_agent": (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0.0.0 Mobile Safari/537.36"
+    ),
+}
 DESKTOP = {"width": 1366, "height": 900}
 #: Short page names (for screenshots and messages) of the dashboard's notebooks.
 PAGES = {
@@ -64,8 +76,9 @@ def voila(browser) -> Iterator[str]:
 
 @contextmanager
 def viewing(browser, viewport: dict[str, int]) -> Iterator[object]:
-    """A page in its own browser context of the given viewport, closed as a visitor would."""
-    context = browser.new_context(viewport=viewport)
+    """A page in its own browser context of the given viewport (the phone's is an emulated
+    phone), closed as a visitor would."""
+    context = browser.new_context(viewport=viewport, **(PHONE_DEVICE if viewport == PHONE else {}))
     context.set_default_timeout(PAGE_SECONDS * MS)
     page = context.new_page()
     try:
@@ -406,7 +419,7 @@ def save_screen(page, name: str, width: int) -> Path:
         page.set_viewport_size({"width": width, "height": min(cells, MAX_SHOT_PX)})
         page.wait_for_timeout(300)
     try:
-        page.screenshot(path=str(path), full_page=True, timeout=60 * MS)
+        page.screenshot(path=str(path), full_page=True, scale="css", timeout=60 * MS)
     finally:
         page.set_viewport_size(viewport)
     assert png_width(path) == width, (path.name, png_width(path))

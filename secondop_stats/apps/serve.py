@@ -59,6 +59,7 @@ def voila_command(
     max_kernels: int | None = None,
     idle_timeout: int = DEFAULT_IDLE_TIMEOUT,
     preheat: bool = True,
+    template: str = TEMPLATE,
 ) -> list[str]:
     """The Voilà command line serving ``folder`` (default: the notebooks) on 127.0.0.1:port,
     with at most ``max_kernels`` kernels (default: from the machine's memory) and kernels idle
@@ -67,7 +68,8 @@ def voila_command(
     With ``preheat``, each app notebook keeps one kernel that has already loaded its app, so a
     page opens without waiting for a kernel; those kernels count against ``max_kernels``.
 
-    Tracebacks stay hidden from the audience unless ``show_tracebacks`` (for tests)."""
+    Tracebacks stay hidden from the audience unless ``show_tracebacks`` (for tests). ``template``
+    is the project's page; the benchmark passes Voilà's own ``lab`` page to compare."""
     folder = folder if folder is not None else notebooks_dir()
     kernels = max_kernels if max_kernels is not None else default_max_kernels()
     return [
@@ -86,7 +88,7 @@ def voila_command(
         "--Voila.port_retries=0",
         "--VoilaConfiguration.strip_sources=True",
         f"--VoilaConfiguration.show_tracebacks={show_tracebacks}",
-        f"--template={TEMPLATE}",
+        f"--template={template}",
         "--theme=light",
         *(
             [
