@@ -465,3 +465,31 @@ def test_no_forest_plot_label_is_cut_for_any_metric(explorer) -> None:
         explorer.metric.value = metric
         assert _texts_outside_the_figure(explorer._canvas.figure) == [], metric
     explorer.metric.value = explorer.metric.options[0][1]
+
+
+def test_the_cost_chart_has_a_phone_drawing_that_fits_a_phone() -> None:
+    """Phones get the cost chart drawn for them (panels stacked, names above the bars): every
+    text, tick labels included, lies inside a drawing as wide as a phone's page."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from secondop_stats.apps.controls import PHONE_MAX_PX
+    from secondop_stats.apps.cost_chart import NARROW_PT, cost_chart_narrow_figure
+
+    app = build_providers()
+    assert "<picture>" in app.chart.value
+    assert f'<source media="(max-width: {PHONE_MAX_PX}px)" srcset="data:image/svg+xml' in (
+        app.chart.value
+    )
+    figure = cost_chart_narrow_figure(app.costs, "PPO, 2026", app.rate.text())
+    assert figure.bbox.width <= 340
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    texts = [*figure.texts]
+    for ax in figure.axes:
+        texts += [*ax.texts, *ax.get_xticklabels(), ax.title, *ax.get_legend().get_texts()]
+        drawn = ax.get_tightbbox(renderer)  # the panel with its ticks, names and legend
+        assert drawn.x0 >= 0 and drawn.x1 <= figure.bbox.width, drawn
+    shown = [t for t in texts if t.get_visible() and t.get_text()]
+    assert len(shown) > 2 * len(app.costs[app.costs["compare_low"].notna()])
+    assert all(t.get_fontsize() >= NARROW_PT for t in shown)
+    assert _texts_outside_the_figure(figure) == []

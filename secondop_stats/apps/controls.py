@@ -88,6 +88,10 @@ class YearRange(w.HBox):
 MIN_TEXT_PX = 10
 
 
+#: Widest screen (CSS px) given the phone layout: cards for tables, narrow chart drawings.
+PHONE_MAX_PX = 600
+
+
 def legible_width(width_inches: float, text_pt: float, min_px: float = MIN_TEXT_PX) -> int:
     """Width in CSS pixels at which a chart drawn ``width_inches`` wide (72 units an inch, as
     the apps' SVGs are) shows its ``text_pt`` labels at ``min_px`` or more."""
@@ -101,20 +105,38 @@ def image_html(
     css_class: str,
     legible_px: int | None = None,
     label: str = "Chart",
+    narrow: tuple[bytes, int] | None = None,
 ) -> str:
     """An inline image with its alternative text (an Image widget cannot carry one), in a
     chart region. On a narrow screen the image keeps ``legible_px`` of width (its labels stay
     readable) and the region scrolls sideways; the region is focusable so that keyboards can
-    scroll it too; ``label`` names the region."""
+    scroll it too; ``label`` names the region.
+
+    ``narrow`` is a drawing for phones (same type, same content) and its width in CSS px:
+    screens up to :data:`PHONE_MAX_PX` wide show it instead, at that width, without panning."""
     import base64
 
-    encoded = base64.b64encode(data).decode("ascii")
-    width = f' style="--so-legible-width:{int(legible_px)}px"' if legible_px else ""
+    def data_uri(image: bytes) -> str:
+        return f"data:{mime};base64,{base64.b64encode(image).decode('ascii')}"
+
+    styles = [f"--so-legible-width:{int(legible_px)}px"] if legible_px else []
+    classes = "so-chart"
+    source = ""
+    if narrow is not None:
+        image, narrow_px = narrow
+        styles.append(f"--so-narrow-width:{int(narrow_px)}px")
+        classes += " so-chart-narrow"
+        source = f'<source media="(max-width: {PHONE_MAX_PX}px)" srcset="{data_uri(image)}">'
+    style = f' style="{";".join(styles)}"' if styles else ""
+    img = (
+        f'<img class="{html.escape(css_class)}" src="{data_uri(data)}" '
+        f'alt="{html.escape(alt, quote=True)}">'
+    )
     return (
-        f'<div class="so-chart" tabindex="0" role="region" '
-        f'aria-label="{html.escape(label, quote=True)}"{width}>'
-        f'<img class="{html.escape(css_class)}" src="data:{mime};base64,{encoded}" '
-        f'alt="{html.escape(alt, quote=True)}"></div>'
+        f'<div class="{classes}" tabindex="0" role="region" '
+        f'aria-label="{html.escape(label, quote=True)}"{style}>'
+        + (f"<picture>{source}{img}</picture>" if source else img)
+        + "</div>"
     )
 
 

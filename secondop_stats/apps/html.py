@@ -94,6 +94,7 @@ table.so-table td.so-num, table.so-table th.so-num { text-align: right;
   .so-app .so-years > .so-year > .widget-label { width: auto !important; }
   .so-chart { overflow-x: auto; }
   .so-chart img { width: var(--so-legible-width, 100%); max-width: none; }
+  .so-chart-narrow img { width: var(--so-narrow-width); max-width: none; }
 }
 </style>
 """

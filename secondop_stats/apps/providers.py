@@ -32,12 +32,21 @@ from ..text import is_missing, money, money_range
 from .address import AddressBar
 from .chart_downloads import ChartDownloads
 from .controls import Html, checkbox, fitted, image_html, legible_width, scroll_region
-from .cost_chart import SMALL_PT, WIDTH_INCHES, cost_chart_png, cost_chart_svg
+from .cost_chart import (
+    NARROW_WIDTH_INCHES,
+    SMALL_PT,
+    WIDTH_INCHES,
+    cost_chart_narrow_svg,
+    cost_chart_png,
+    cost_chart_svg,
+)
 from .html import STYLE, Safe, esc, html_table, tag
 from .provenance import citation
 
 _WIDE = {"description_width": "190px"}
 _CHART_LEGIBLE_PX = legible_width(WIDTH_INCHES, SMALL_PT)
+#: The phone drawing is shown at its own size (72 units an inch), its text at 10 px.
+_NARROW_CHART_PX = round(NARROW_WIDTH_INCHES * 72)
 ESTIMATE_NOTE = "Every amount you pay is an estimate, not a quote."
 #: Text inputs for the patient's own numbers: empty means "not entered".
 AMOUNT_INPUTS = {
@@ -315,7 +324,8 @@ class ProvidersApp:
         self.rate_view.value = self._rate_html()
         self.table_view.value = self._table_html()
         title = f"{PLAN_LABELS[self.situation.plan]}, {self.situation.year}"
-        self.svg = cost_chart_svg(self.costs, title, self.rate.text() if self.rate else "none")
+        rate_text = self.rate.text() if self.rate else "none"
+        self.svg = cost_chart_svg(self.costs, title, rate_text)
         self._show_address(title)
         self.chart.value = image_html(
             self.svg,
@@ -324,6 +334,7 @@ class ProvidersApp:
             "so-providers-chart",
             legible_px=_CHART_LEGIBLE_PX,
             label="Cost chart",
+            narrow=(cost_chart_narrow_svg(self.costs, title, rate_text), _NARROW_CHART_PX),
         )
 
     def _chart_png(self) -> bytes:
