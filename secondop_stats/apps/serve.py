@@ -38,6 +38,10 @@ DEFAULT_IDLE_TIMEOUT = 600
 MANAGER = "secondop_stats.apps.voila_server.BoundedKernelManager"
 #: Kernels kept ready per app notebook.
 PREHEATED_PER_NOTEBOOK = 1
+#: Seconds between handing a ready kernel to a visitor and starting its replacement: the new
+#: kernel (building an app takes a few CPU-seconds) then does not compete with the visitor's
+#: page as it opens (Voilà's default is 1 s; a page needs about 1 s on 2 cores).
+REFILL_DELAY_S = 3
 #: The report template lives beside the apps but is not a page anyone opens.
 NOT_PREHEATED = "report.ipynb"
 
@@ -94,6 +98,7 @@ def voila_command(
             [
                 "--preheat_kernel=True",
                 f"--pool_size={PREHEATED_PER_NOTEBOOK}",
+                f"--VoilaKernelManager.fill_delay={REFILL_DELAY_S}",
                 f"--VoilaKernelManager.preheat_denylist={NOT_PREHEATED}",
             ]
             if preheat
