@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jupyter_client.manager import start_new_kernel
 
+from secondop_stats.apps.serve import TEMPLATE
 from tests.browser_support import CHROMIUM_ARGS
 from tests.server_support import running_server
 
@@ -90,13 +91,12 @@ def page_times(
     rounds: int,
     pages: dict[str, str] = PAGES,
     folder: Path | None = None,
-    template: str | None = None,
+    template: str = TEMPLATE,
 ) -> list[float]:
     pooled = len(pages) if preheat else 0
     times = []
-    options = {"template": template} if template else {}
     with running_server(
-        max_kernels=len(pages) + 2, preheat=preheat, folder=folder, **options
+        max_kernels=len(pages) + 2, preheat=preheat, folder=folder, template=template
     ) as server:
         server.wait_until_idle(pooled)
         for _ in range(rounds):

@@ -472,8 +472,12 @@ def test_the_cost_chart_has_a_phone_drawing_that_fits_a_phone() -> None:
     text, tick labels included, lies inside a drawing as wide as a phone's page."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from secondop_stats.apps.controls import PHONE_MAX_PX
-    from secondop_stats.apps.cost_chart import NARROW_PT, cost_chart_narrow_figure
+    from secondop_stats.apps.cost_chart import (
+        NARROW_PT,
+        NARROW_WIDTH_PX,
+        cost_chart_narrow_figure,
+    )
+    from secondop_stats.apps.html import PHONE_MAX_PX
 
     app = build_providers()
     assert "<picture>" in app.chart.value
@@ -481,7 +485,7 @@ def test_the_cost_chart_has_a_phone_drawing_that_fits_a_phone() -> None:
         app.chart.value
     )
     figure = cost_chart_narrow_figure(app.costs, "PPO, 2026", app.rate.text())
-    assert figure.bbox.width <= 340
+    assert figure.bbox.width == NARROW_WIDTH_PX <= 340
     renderer = FigureCanvasAgg(figure).get_renderer()
     figure.draw(renderer)
     texts = [*figure.texts]

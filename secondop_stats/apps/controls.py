@@ -8,6 +8,8 @@ import math
 import ipywidgets as w
 import traitlets
 
+from .html import PHONE_MAX_PX
+
 
 def fitted(width: str, **layout: str) -> w.Layout:
     """A layout ``width`` wide on a wide screen that shrinks to its container on a narrow one
@@ -86,10 +88,6 @@ class YearRange(w.HBox):
 
 #: Smallest text size, in CSS pixels, a chart's labels may be shown at.
 MIN_TEXT_PX = 10
-
-
-#: Widest screen (CSS px) given the phone layout: cards for tables, narrow chart drawings.
-PHONE_MAX_PX = 600
 
 
 def legible_width(width_inches: float, text_pt: float, min_px: float = MIN_TEXT_PX) -> int:

@@ -28,6 +28,7 @@ SMALL_PT = 8
 #: The phone drawing: as wide as a phone's page (72 units an inch, shown at its own size) with
 #: text at 10 units, which a phone then shows at 10 CSS px.
 NARROW_WIDTH_INCHES = 4.5
+NARROW_WIDTH_PX = round(NARROW_WIDTH_INCHES * 72)
 NARROW_PT = 10
 _NARROW_ROW_INCHES = 0.55
 
@@ -89,6 +90,26 @@ def _spend_panel(ax, rows: pd.DataFrame, y: np.ndarray) -> None:
     ax.plot(patient, y, "o", color=_PATIENT, markersize=4, label="your share ÷ rate")
 
 
+def _priced(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, np.ndarray, int | str]:
+    """The services with a price, their row count (at least 1), row positions and the year of
+    the dollars shown."""
+    rows = frame[frame["compare_low"].notna()].reset_index(drop=True)
+    latest = int(rows["today_year"].iloc[0]) if len(rows) else ""
+    return rows, max(len(rows), 1), np.arange(len(rows)), latest
+
+
+def _say_nothing_priced(ax) -> None:
+    ax.text(
+        0.5,
+        0.5,
+        "No priced service to show",
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        color="#616e7c",
+    )
+
+
 def _dollar_axis(ax, text_pt: float) -> None:
     ax.xaxis.set_major_formatter(_DOLLARS)
     ax.grid(axis="x", color="#e4e7eb")
@@ -126,15 +147,12 @@ def cost_chart_png(frame: pd.DataFrame, title: str, rate_text: str) -> bytes:
 
 def cost_chart_figure(frame: pd.DataFrame, title: str, rate_text: str) -> Figure:
     """The chart for the priced services in ``frame`` (a cost_frame), as a Figure."""
-    rows = frame[frame["compare_low"].notna()].reset_index(drop=True)
-    n = max(len(rows), 1)
+    rows, n, y, latest = _priced(frame)
     height = 1.3 + 0.3 * n
     fig = Figure(figsize=(WIDTH_INCHES, height), dpi=72)
     bottom, top = 0.75 / height, 1 - 0.55 / height
     left_ax = fig.add_axes((0.37, bottom, 0.28, top - bottom))
     right_ax = fig.add_axes((0.69, bottom, 0.29, top - bottom), sharey=left_ax)
-    y = np.arange(len(rows))
-    latest = int(rows["today_year"].iloc[0]) if len(rows) else ""
     _price_panel(left_ax, rows, y)
     left_ax.set_title(f"Price and what you pay ({latest} dollars)", fontsize=10, loc="left")
     left_ax.legend(loc="lower right", fontsize=SMALL_PT, frameon=False)
@@ -158,23 +176,14 @@ def cost_chart_figure(frame: pd.DataFrame, title: str, rate_text: str) -> Figure
         color="#52606d",
     )
     if rows.empty:
-        left_ax.text(
-            0.5,
-            0.5,
-            "No priced service to show",
-            transform=left_ax.transAxes,
-            ha="center",
-            va="center",
-            color="#616e7c",
-        )
+        _say_nothing_priced(left_ax)
     return fig
 
 
 def cost_chart_narrow_figure(frame: pd.DataFrame, title: str, rate_text: str) -> Figure:
     """The phone drawing: the price panel above the spend panel, each service's name above its
     bar, text at :data:`NARROW_PT`."""
-    rows = frame[frame["compare_low"].notna()].reset_index(drop=True)
-    n = max(len(rows), 1)
+    rows, n, y, latest = _priced(frame)
     panel = _NARROW_ROW_INCHES * n
     head, gap, foot = 1.0, 1.15, 0.95
     height = head + 2 * panel + gap + foot
@@ -182,8 +191,6 @@ def cost_chart_narrow_figure(frame: pd.DataFrame, title: str, rate_text: str) ->
     left, width = 0.04, 0.86
     price_ax = fig.add_axes((left, (foot + panel + gap) / height, width, panel / height))
     spend_ax = fig.add_axes((left, foot / height, width, panel / height), sharey=price_ax)
-    y = np.arange(len(rows))
-    latest = int(rows["today_year"].iloc[0]) if len(rows) else ""
     _price_panel(price_ax, rows, y)
     _spend_panel(spend_ax, rows, y)
     labels = [_label(r, 22, 18) for r in rows.to_dict("records")]
@@ -220,13 +227,5 @@ def cost_chart_narrow_figure(frame: pd.DataFrame, title: str, rate_text: str) ->
         linespacing=1.3,
     )
     if rows.empty:
-        price_ax.text(
-            0.5,
-            0.5,
-            "No priced service to show",
-            transform=price_ax.transAxes,
-            ha="center",
-            va="center",
-            color="#616e7c",
-        )
+        _say_nothing_priced(price_ax)
     return fig

@@ -15,6 +15,10 @@ import pandas as pd
 from ..text import is_missing
 
 #: Styles shared by the apps; class names carry the ``so-`` prefix to stay out of Jupyter's way.
+#: Widest screen (CSS px) given the phone layout: cards for tables, narrow chart drawings (the
+#: style sheet's media query and the charts' phone sources both use it).
+PHONE_MAX_PX = 600
+
 STYLE = """
 <style>
 .so-app { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
@@ -66,7 +70,7 @@ table.so-table td.so-num, table.so-table th.so-num { text-align: right;
 /* Phones: tables become one card per row, each value under its column name (data-label);
    labelled controls put the label above a full-width control; charts keep a readable text
    size and scroll sideways inside their own region. */
-@media screen and (max-width: 600px) {
+@media screen and (max-width: PHONE_MAX_PXpx) {
   .so-app table.so-table, .so-app table.so-table tbody, .so-app table.so-table tr,
   .so-app table.so-table td { display: block; width: auto; }
   .so-app table.so-table thead { display: block; position: absolute; width: 1px; height: 1px;
@@ -97,7 +101,7 @@ table.so-table td.so-num, table.so-table th.so-num { text-align: right;
   .so-chart-narrow img { width: var(--so-narrow-width); max-width: none; }
 }
 </style>
-"""
+""".replace("PHONE_MAX_PX", str(PHONE_MAX_PX))
 
 
 class Safe(str):

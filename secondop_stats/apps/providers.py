@@ -33,7 +33,7 @@ from .address import AddressBar
 from .chart_downloads import ChartDownloads
 from .controls import Html, checkbox, fitted, image_html, legible_width, scroll_region
 from .cost_chart import (
-    NARROW_WIDTH_INCHES,
+    NARROW_WIDTH_PX,
     SMALL_PT,
     WIDTH_INCHES,
     cost_chart_narrow_svg,
@@ -45,8 +45,6 @@ from .provenance import citation
 
 _WIDE = {"description_width": "190px"}
 _CHART_LEGIBLE_PX = legible_width(WIDTH_INCHES, SMALL_PT)
-#: The phone drawing is shown at its own size (72 units an inch), its text at 10 px.
-_NARROW_CHART_PX = round(NARROW_WIDTH_INCHES * 72)
 ESTIMATE_NOTE = "Every amount you pay is an estimate, not a quote."
 #: Text inputs for the patient's own numbers: empty means "not entered".
 AMOUNT_INPUTS = {
@@ -334,7 +332,7 @@ class ProvidersApp:
             "so-providers-chart",
             legible_px=_CHART_LEGIBLE_PX,
             label="Cost chart",
-            narrow=(cost_chart_narrow_svg(self.costs, title, rate_text), _NARROW_CHART_PX),
+            narrow=(cost_chart_narrow_svg(self.costs, title, rate_text), NARROW_WIDTH_PX),
         )
 
     def _chart_png(self) -> bytes:
