@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -89,37 +90,97 @@ def reference_links(row: pd.Series | dict) -> dict[str, str]:
     return {k: v for k, v in links.items() if v}
 
 
-def _bibtex_escape(text: str) -> str:
-    return re.sub(r"([&%$#_{}])", r"\\\1", text)
+_BIBTEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_BIBTEX_RE = re.compile("|".join(re.escape(c) for c in _BIBTEX_SPECIAL))
+
+
+def bibtex_escape(text: str) -> str:
+    """``text`` safe inside a BibTeX field: every character LaTeX treats specially is written
+    as itself, so no value can run a command or unbalance the entry's braces."""
+    return _BIBTEX_RE.sub(lambda m: _BIBTEX_SPECIAL[m.group(0)], text)
+
+
+@dataclass(frozen=True)
+class Name:
+    """One author: a person's family and given names, or an organisation (``literal``)."""
+
+    family: str = ""
+    given: str = ""
+    literal: str = ""
+
+
+#: A person as PubMed writes one (Vancouver style): family name, then up to four initials.
+_VANCOUVER = re.compile(r"^(?P<family>\S.*?)\s+(?P<initials>[A-Z]{1,4})$")
+
+
+def parse_authors(text: str) -> tuple[list[Name], bool]:
+    """Authors as written in ``sources.authors`` ("Kedar I, Mangoubi H, Epstein HM"), each as
+    family and given names ("Kedar", "I."); a name that is not "Family Initials" is kept whole
+    as an organisation. Returns the names and whether the list ended in "et al."."""
+    names: list[Name] = []
+    more = False
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if part.rstrip(".").lower() == "et al":
+            more = True
+            continue
+        match = _VANCOUVER.match(part)
+        if match:
+            given = " ".join(f"{c}." for c in match["initials"])
+            names.append(Name(family=match["family"], given=given))
+        else:
+            names.append(Name(literal=part))
+    return names, more
+
+
+def _bibtex_name(name: Name) -> str:
+    if name.literal:
+        return "{" + bibtex_escape(name.literal) + "}"  # braces: never split into parts
+    return f"{bibtex_escape(name.family)}, {bibtex_escape(name.given)}"
 
 
 def to_bibtex(sources: pd.DataFrame | Iterable[dict]) -> str:
-    """BibTeX entries, one per source, keyed by source_id."""
+    """BibTeX entries, one per source, keyed by source_id; authors as "Family, G." joined by
+    "and", organisations braced, every value escaped."""
     rows = sources.to_dict("records") if isinstance(sources, pd.DataFrame) else list(sources)
     entries = []
     for row in rows:
         kind = _get(row, "kind")
+        names, more = parse_authors(_get(row, "authors"))
+        author = " and ".join([*map(_bibtex_name, names), *(["others"] if more else [])])
         fields = {
-            "title": _get(row, "title"),
-            "author": " and ".join(a.strip() for a in _get(row, "authors").split(",") if a.strip())
-            if _get(row, "kind") == "journal"
-            else _get(row, "authors"),
-            "journal" if kind in ("journal", "press") else "publisher": _get(
-                row, "publisher_or_journal"
+            "title": bibtex_escape(_get(row, "title")),
+            "author": author,
+            "journal" if kind in ("journal", "press") else "publisher": bibtex_escape(
+                _get(row, "publisher_or_journal")
             ),
-            "year": _get(row, "year"),
-            "note": _get(row, "citation"),
-            "doi": _get(row, "doi"),
-            "pmid": _get(row, "pmid"),
-            "url": _get(row, "url"),
+            "year": bibtex_escape(_get(row, "year")),
+            "note": bibtex_escape(_get(row, "citation")),
+            "doi": bibtex_escape(_get(row, "doi")),
+            "pmid": bibtex_escape(_get(row, "pmid")),
+            "url": bibtex_escape(_get(row, "url")),
         }
-        body = ",\n".join(f"  {k} = {{{_bibtex_escape(v)}}}" for k, v in fields.items() if v)
-        entries.append(f"@{_BIBTEX_TYPE.get(kind, 'misc')}{{{_get(row, 'source_id')},\n{body}\n}}")
+        key = re.sub(r"[^A-Za-z0-9_:.-]", "-", _get(row, "source_id"))
+        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items() if v)
+        entries.append(f"@{_BIBTEX_TYPE.get(kind, 'misc')}{{{key},\n{body}\n}}")
     return "\n\n".join(entries) + ("\n" if entries else "")
 
 
 def to_csl_json(sources: pd.DataFrame | Iterable[dict]) -> str:
-    """CSL-JSON (as read by Zotero, Pandoc and citeproc) for the given sources."""
+    """CSL-JSON (as read by Zotero, Pandoc and citeproc) for the given sources, with authors
+    as family and given names (organisations as ``literal``)."""
     rows = sources.to_dict("records") if isinstance(sources, pd.DataFrame) else list(sources)
     items = []
     for row in rows:
@@ -128,9 +189,12 @@ def to_csl_json(sources: pd.DataFrame | Iterable[dict]) -> str:
             "type": _CSL_TYPE.get(_get(row, "kind"), "document"),
             "title": _get(row, "title"),
         }
-        authors = [a.strip() for a in _get(row, "authors").split(",") if a.strip()]
-        if authors:
-            item["author"] = [{"literal": a} for a in authors]
+        names, _more = parse_authors(_get(row, "authors"))
+        if names:
+            item["author"] = [
+                {"literal": n.literal} if n.literal else {"family": n.family, "given": n.given}
+                for n in names
+            ]
         if _get(row, "publisher_or_journal"):
             item["container-title"] = _get(row, "publisher_or_journal")
         if _get(row, "year"):

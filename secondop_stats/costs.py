@@ -61,16 +61,38 @@ def inflate(
     ``to_year`` defaults to the latest year in the data. A year outside the series is an
     error naming the range.
     """
+    amount = _checked_amounts("amount_usd", amount_usd)
     ev = _ev(evidence)
     cpi = dict(zip(ev.cpi_u["year"].astype(int), ev.cpi_u["cpi_u"], strict=True))
     first, last = min(cpi), max(cpi)
     to_year = last if to_year is None else to_year
     for label, year in (("from_year", from_year), ("to_year", to_year)):
+        if isinstance(year, bool) or not isinstance(year, int | np.integer):
+            raise ParameterError(f"{label} must be a whole year, not {year!r}")
         if year not in cpi:
             raise ParameterError(
                 f"{label} {year} is outside the CPI-U data ({first}-{last}, evidence/cpi_u.csv)"
             )
-    return amount_usd * (cpi[to_year] / cpi[from_year])
+    return amount * (cpi[to_year] / cpi[from_year])
+
+
+def _checked_amounts(
+    name: str, value: object
+) -> float | np.ndarray | pd.Series:
+    """A dollar amount (see :func:`checked_amount`), or an array or Series of them, each
+    finite and not negative; anything else is refused naming ``name``."""
+    if isinstance(value, np.ndarray | pd.Series):
+        if value.dtype == bool or not np.issubdtype(value.dtype, np.number):
+            raise ParameterError(f"{name} must hold numbers of dollars, not {value.dtype}")
+        numbers = np.asarray(value, dtype=float)
+        if not np.isfinite(numbers).all():
+            raise ParameterError(f"{name} must hold finite numbers (no NaN or infinity)")
+        if (numbers < 0).any():
+            raise ParameterError(f"{name} must not hold negative amounts")
+        return value
+    checked = checked_amount(name, value)
+    assert checked is not None
+    return checked
 
 
 # --- coverage rules ------------------------------------------------------------------------
@@ -436,15 +458,29 @@ def cost_per_changed_decision(
     """Spend per changed decision when each opinion costs ``price_usd`` and changes one with
     probability ``rate`` (a proportion in (0, 1]). The interval maps the rate's interval
     (high rate → low cost); a rate interval reaching 0 gives an infinite upper bound."""
-    if not (0 < rate <= 1):
+    price = checked_amount("price_usd", price_usd)
+    assert price is not None
+    rate = _proportion("rate", rate)
+    if not rate > 0:
         raise ParameterError(f"rate must be a proportion in (0, 1], not {rate!r}")
-    if price_usd < 0:
-        raise ParameterError(f"price_usd must be non-negative, not {price_usd!r}")
     if rate_interval is None:
-        return CostPerChange(price_usd / rate, math.nan, math.nan)
-    lo, hi = rate_interval
+        return CostPerChange(price / rate, math.nan, math.nan)
+    if not isinstance(rate_interval, tuple | list) or len(rate_interval) != 2:
+        raise ParameterError(f"rate_interval must be a (low, high) pair, not {rate_interval!r}")
+    lo = _proportion("rate_interval low", rate_interval[0])
+    hi = _proportion("rate_interval high", rate_interval[1])
     if not (0 <= lo <= rate <= hi <= 1):
         raise ParameterError(
             f"rate_interval {rate_interval!r} must satisfy 0 <= low <= rate <= high <= 1"
         )
-    return CostPerChange(price_usd / rate, price_usd / hi, math.inf if lo == 0 else price_usd / lo)
+    return CostPerChange(price / rate, price / hi, math.inf if lo == 0 else price / lo)
+
+
+def _proportion(name: str, value: object) -> float:
+    """``value`` as a proportion in [0, 1]; booleans, text, NaN and the rest are refused."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ParameterError(f"{name} must be a proportion between 0 and 1, not {value!r}")
+    number = float(value)
+    if not (0 <= number <= 1):
+        raise ParameterError(f"{name} must be a proportion between 0 and 1, not {value!r}")
+    return number

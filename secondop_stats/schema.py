@@ -17,7 +17,10 @@ from typing import Any
 DESCRIPTOR = "datapackage.json"
 TRUE_VALUES = frozenset({"true", "True", "TRUE", "1"})
 FALSE_VALUES = frozenset({"false", "False", "FALSE", "0"})
-_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+$", re.ASCII)
+#: A number as a spreadsheet writes one: ASCII digits, one point, an optional exponent. Python's
+#: float() also reads "1_4.8", "١٤" and "inf", which no data file should hold.
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -39,19 +42,18 @@ class Field:
         if self.type == "string":
             return text
         if self.type == "integer":
-            if not _INTEGER.match(text):
+            if not _INTEGER.fullmatch(text):
                 raise ValueError("is not an integer")
             value = int(text)
             if not -(2**63) <= value < 2**63:
                 raise ValueError("is too large for an integer (at most 2^63 - 1)")
             return value
         if self.type == "number":
-            try:
-                value = float(text)
-            except ValueError:
-                raise ValueError("is not a number") from None
-            if value != value:  # NaN
-                raise ValueError("is not a number")
+            if not _NUMBER.fullmatch(text):
+                if text.strip().lstrip("+-").lower() in ("inf", "infinity", "nan"):
+                    raise ValueError("is not a finite number")
+                raise ValueError("is not a number (plain digits with a decimal point)")
+            value = float(text)
             if value in (float("inf"), float("-inf")):
                 raise ValueError("is not a finite number")
             return value

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
-from secondop_stats.citations import reference_links, reference_text, to_bibtex, to_csl_json
+from secondop_stats.citations import (
+    parse_authors,
+    reference_links,
+    reference_text,
+    to_bibtex,
+    to_csl_json,
+)
 
 JOURNAL = {
     "source_id": "meyer2015",
@@ -60,9 +66,49 @@ def test_bibtex_entries() -> None:
     bib = to_bibtex([JOURNAL, ARTICLE])
     assert bib.count("@") == 2
     assert "@article{meyer2015," in bib
-    assert "author = {Meyer AND and Singh H and Graber ML}" in bib
+    assert "author = {Meyer, A. N. D. and Singh, H. and Graber, M. L.}" in bib
     assert "doi = {10.1016/j.amjmed.2015.04.020}" in bib
     assert to_bibtex([{**ARTICLE, "title": "50% & more"}]).count(r"50\% \& more") == 1
+
+
+def test_bibtex_values_cannot_run_latex_or_unbalance_an_entry() -> None:
+    hostile = {
+        **JOURNAL,
+        "authors": r"\input /etc/hostname, Smith J",
+        "title": "A lone } brace, a tilde ~ and a caret ^ and a backslash \\",
+    }
+    bib = to_bibtex([hostile])
+    assert r"\input" not in bib.replace(r"\textbackslash{}input", "")
+    assert r"\textbackslash{}input /etc/hostname" in bib
+    assert r"\}" in bib and r"\textasciitilde{}" in bib and r"\textasciicircum{}" in bib
+    body = bib.replace("\\{", "").replace("\\}", "")
+    assert body.count("{") == body.count("}")  # every entry's braces balance
+
+
+def test_authors_parse_into_family_and_given_names() -> None:
+    names, more = parse_authors("Kedar I, Mangoubi HM, American Cancer Society, et al.")
+    assert [(n.family, n.given, n.literal) for n in names] == [
+        ("Kedar", "I.", ""),
+        ("Mangoubi", "H. M.", ""),
+        ("", "", "American Cancer Society"),
+    ]
+    assert more
+    bib = to_bibtex([{**JOURNAL, "authors": "Kedar I, American Cancer Society, et al."}])
+    assert "author = {Kedar, I. and {American Cancer Society} and others}" in bib
+    item = json.loads(to_csl_json([JOURNAL]))[0]
+    assert item["author"][0] == {"family": "Meyer", "given": "A. N. D."}
+
+
+def test_every_shipped_person_author_parses(evidence) -> None:
+    """Journal authors are written "Family Initials", so that BibTeX and CSL-JSON read each
+    name's family and given parts (never a surname "I")."""
+    journals = evidence.sources[evidence.sources["kind"] == "journal"]
+    for source_id, authors in zip(journals["source_id"], journals["authors"], strict=True):
+        if not isinstance(authors, str) or not authors:
+            continue
+        names, _ = parse_authors(authors)
+        literal = [n.literal for n in names if n.literal]
+        assert not literal, f"{source_id}: not 'Family Initials': {literal}"
 
 
 def test_csl_json_is_valid_json_with_ids() -> None:

@@ -36,7 +36,7 @@ def test_pdf_is_a_format(tmp_path: Path, name: str) -> None:
 def test_a_users_notebook_is_never_replaced(tmp_path: Path) -> None:
     mine = tmp_path / "x.ipynb"
     mine.write_text('{"cells": [], "metadata": {}}', encoding="utf-8")
-    with pytest.raises(ParameterError, match="not written by secondop report"):
+    with pytest.raises(ParameterError, match="not written by secondop"):
         plan_outputs(tmp_path / "x.html")
     # an executed notebook of an earlier run may be replaced
     mark_notebook(mine, {"parameters": {}})
@@ -107,6 +107,6 @@ def test_cli_keeps_a_users_notebook(tmp_path: Path, capsys: pytest.CaptureFixtur
     mine = tmp_path / "x.ipynb"
     mine.write_text(json.dumps({"cells": [], "metadata": {"mine": True}}), encoding="utf-8")
     assert main(["report", "-o", str(tmp_path / "x.html")]) == 2
-    assert "not written by secondop report" in capsys.readouterr().err
+    assert "not written by secondop" in capsys.readouterr().err
     assert json.loads(mine.read_text())["metadata"] == {"mine": True}
     assert not (tmp_path / "x.html").exists()

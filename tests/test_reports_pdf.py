@@ -322,6 +322,6 @@ def test_cli_keeps_a_users_notebook_beside_a_pdf(
     mine = tmp_path / "x.ipynb"
     mine.write_text('{"cells": [], "metadata": {"mine": true}}', encoding="utf-8")
     assert main(["report", "-o", str(tmp_path / "x.pdf")]) == 2
-    assert "not written by secondop report" in capsys.readouterr().err
+    assert "not written by secondop" in capsys.readouterr().err
     assert mine.read_text(encoding="utf-8") == '{"cells": [], "metadata": {"mine": true}}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.ipynb"]

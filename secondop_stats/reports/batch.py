@@ -11,6 +11,7 @@ written at the end.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -19,7 +20,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..atomic import WriteFailed, sweep_leftovers
 from ..evidence import Evidence
+from ..output_rule import OutputRefused, Protected, companion_output
 from . import export
 from .build import (
     CELL_TIMEOUT,
@@ -31,18 +34,18 @@ from .build import (
 )
 from .cache import CACHE_ENV
 from .guard import (
-    CACHE_NAME,
     FolderBusy,
-    clear_leftovers,
     die_with_parent,
     folder_lock,
     interrupt_on_sigterm,
     kill_children,
+    signals_blocked,
 )
-from .index import write_index
+from .index import INDEX_NAME, write_index
+from .outputs import foreign_files, page_is_ours
 from .params import ReportParams, resolve, valid_values
 from .pdf import PdfError, current_pdf, find_chromium, pdf_path, print_pdf
-from .stamp import is_up_to_date
+from .stamp import is_up_to_date, record_pdf
 
 #: Plans in the default set: the most common public plan, a common private one, and no insurance.
 DEFAULT_PLANS = ("medicare_part_b", "ppo", "self_pay")
@@ -108,10 +111,13 @@ def run_job(job: Job) -> BuildResult:
     if job.chromium is None or not result.ok:
         return result
     try:
-        print_pdf(result.html, pdf_path(result.html), chromium=job.chromium)
+        pdf = print_pdf(result.html, pdf_path(result.html), chromium=job.chromium)
+        record_pdf(result.html, pdf)
     except PdfError as exc:
         return replace(result, error=f"{PDF_FAILED}: {exc}")
-    except OSError as exc:  # e.g. no room left for the PDF
+    except WriteFailed as exc:  # e.g. no room left for the PDF
+        return replace(result, error=f"{PDF_FAILED}: {exc}")
+    except OSError as exc:
         return replace(result, error=f"{PDF_FAILED}: {describe(exc)}")
     return result
 
@@ -129,10 +135,39 @@ def _init_worker() -> None:
 
 
 def worker_count(jobs: int | None, tasks: int) -> int:
-    """Requested workers, capped at the number of cores and of tasks (at least 1)."""
+    """Requested workers (None: one per core), capped at the number of cores and of tasks."""
     cores = os.cpu_count() or 1
-    wanted = cores if jobs is None or jobs < 1 else jobs
+    if jobs is not None and (isinstance(jobs, bool) or jobs < 1):
+        raise ValueError(f"jobs must be 1 or more, not {jobs!r}")
+    wanted = cores if jobs is None else jobs
     return max(1, min(wanted, cores, tasks))
+
+
+def check_folder_files(
+    reports: Sequence[ReportParams],
+    output_dir: Path,
+    *,
+    pdf: bool,
+    protected: Protected,
+) -> None:
+    """Refuse the batch before anything runs when its folder holds, under a name the batch
+    would write, a file that secondop did not write (or a link): nothing of the user's is
+    replaced. Raises :class:`OutputRefused` naming every such file."""
+    problems = []
+    try:
+        companion_output(
+            output_dir / INDEX_NAME,
+            owned=page_is_ours,
+            protected=protected,
+            what="the index",
+            hint="move it, or choose another --output-dir",
+        )
+    except OutputRefused as exc:
+        problems.append(str(exc))
+    for params in reports:
+        problems += foreign_files(output_dir / f"{params.slug}.html", pdf=pdf, protected=protected)
+    if problems:
+        raise OutputRefused("\n".join(dict.fromkeys(problems)))
 
 
 def run_batch(
@@ -155,15 +190,23 @@ def run_batch(
     With ``pdf`` each report is also printed to ``<name>.pdf`` (an up-to-date report whose PDF
     is missing or older is printed again without rebuilding); Chromium is looked for first, and
     :class:`~secondop_stats.reports.pdf.ChromiumMissing` raised before anything is written.
-    The folder is locked for the batch (a second batch raises :class:`FolderBusy`); temporary
-    files a killed run left there are removed first. Ctrl-C or SIGTERM cancels the queued
+    Files of the same names that secondop did not write are never replaced: the batch is
+    refused first (:class:`~secondop_stats.output_rule.OutputRefused`). The folder is locked
+    for the batch (a second batch raises :class:`FolderBusy`); temporary files a killed run left
+    are removed first, by the exact names it recorded. Ctrl-C or SIGTERM cancels the queued
     reports, stops the running ones with their kernels, writes the index of what was built and
     raises :class:`BatchInterrupted`.
     """
     output_dir = Path(output_dir).resolve()
+    worker_count(jobs, 1)  # refuse a meaningless --jobs before anything starts
     chromium = find_chromium() if pdf else None
+    protected = Protected.of(
+        evidence_dir=evidence_dir,
+        template=Path(notebook or default_notebook()),
+    )
+    check_folder_files(reports, output_dir, pdf=pdf, protected=protected)
     with folder_lock(output_dir), interrupt_on_sigterm():
-        clear_leftovers(output_dir)
+        sweep_leftovers()
         return _run_locked(
             reports,
             output_dir,
@@ -225,17 +268,15 @@ def _run_locked(
     todo = spread_by_condition(todo)
     disable = True if not todo else (None if progress is None else not progress)
     bar = tqdm(total=len(todo), desc="reports", unit="report", disable=disable)
-    cache = output_dir / CACHE_NAME
     interrupted = False
     try:
-        with bar:
-            cache.mkdir(exist_ok=True)
-            _run(todo, results, bar, worker_count(jobs, len(todo)), cache)
+        with bar, tempfile.TemporaryDirectory(prefix="secondop-batch-cache-") as cache:
+            _run(todo, results, bar, worker_count(jobs, len(todo)), Path(cache))
     except KeyboardInterrupt:
         interrupted = True
     finally:
         # No worker runs any more: what a stopped worker left half-written goes too.
-        clear_leftovers(output_dir)
+        sweep_leftovers()
     ordered = [
         results.get(i)
         or pdf_only.get(i)
@@ -285,7 +326,8 @@ def _run(
                 workers, mp_context=get_context("spawn"), initializer=_init_worker
             )
             try:
-                futures = {pool.submit(run_job, job): (i, job) for i, job in todo}
+                with signals_blocked():  # workers start with Ctrl-C held back
+                    futures = {pool.submit(run_job, job): (i, job) for i, job in todo}
                 for future in as_completed(futures):
                     i, job = futures[future]
                     try:

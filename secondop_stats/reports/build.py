@@ -19,10 +19,10 @@ from pathlib import Path
 from .. import __version__
 from ..paths import notebooks_dir
 from . import export
-from .files import temporary_path, write_atomic
+from ..atomic import discard, install, temporary_path, write_all
 from .outputs import MARKER
 from .params import ReportParams
-from .stamp import Inputs, generated_at, sha256_file, write_manifest
+from .stamp import Inputs, generated_at, manifest_bytes, manifest_path, sha256_file
 
 KERNEL_NAME = "python3"
 #: Seconds one notebook cell may run before the report is failed.
@@ -123,14 +123,22 @@ def execute(
         )
 
 
-def mark_notebook(path: Path, marker: Mapping[str, object]) -> None:
-    """Record in an executed notebook's metadata that ``secondop report`` wrote it."""
+def marked_notebook(path: Path, marker: Mapping[str, object]) -> bytes | None:
+    """The executed notebook at ``path`` with a record in its metadata that ``secondop report``
+    wrote it (None when it cannot be read)."""
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return
+        return None
     nb.setdefault("metadata", {})[MARKER] = dict(marker)
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return (json.dumps(nb, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def mark_notebook(path: Path, marker: Mapping[str, object]) -> None:
+    """Record in an executed notebook's metadata that ``secondop report`` wrote it."""
+    data = marked_notebook(path, marker)
+    if data is not None:
+        path.write_bytes(data)
 
 
 def build_report(
@@ -164,7 +172,7 @@ def build_report(
             kept = None
             if tmp.is_file() and tmp.stat().st_size:
                 mark_notebook(tmp, marker)
-                os.replace(tmp, failed_path)
+                install(tmp, failed_path)
                 kept = failed_path
             return BuildResult(
                 params,
@@ -175,12 +183,21 @@ def build_report(
                 kept,
             )
         html = export.to_html(nb, params.title or html_path.stem)
-        mark_notebook(tmp, marker)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, ipynb_path)
-        write_atomic(html_path, html.encode("utf-8"))
-        write_manifest(html_path, inputs, generated=generated_at())
-        failed_path.unlink(missing_ok=True)
+        executed_nb = marked_notebook(tmp, marker)
+        if executed_nb is None:
+            raise RuntimeError(f"papermill wrote no readable notebook for {html_path.name}")
+        # all or nothing: a full disk leaves the previous report whole, never half of a new one
+        write_all(
+            {
+                html_path: html.encode("utf-8"),
+                ipynb_path: executed_nb,
+                manifest_path(html_path): manifest_bytes(
+                    html_path, inputs, generated=generated_at()
+                ),
+            }
+        )
+        if failed_path.is_file() and not failed_path.is_symlink():
+            failed_path.unlink()
         return BuildResult(params, html_path, "built", time.perf_counter() - start)
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)

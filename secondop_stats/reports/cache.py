@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
-from .files import write_atomic
+from ..atomic import write_atomic
 
 CACHE_ENV = "SECONDOP_REPORT_CACHE"
 T = TypeVar("T")

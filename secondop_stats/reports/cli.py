@@ -16,9 +16,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..atomic import WriteFailed
 from ..costs import PLANS
 from ..errors import EvidenceError, ParameterError
 from ..evidence import Evidence, load_evidence
+from ..output_rule import Protected, output_folder
 from ..paths import reports_dir
 from .batch import (
     DEFAULT_AUDIENCE,
@@ -82,12 +84,12 @@ def run_report(args: argparse.Namespace) -> int:
     except ParameterError as exc:
         print(f"secondop report: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    output = Path(args.output) if args.output else reports_dir() / f"{params.slug}.html"
+    output = args.output if args.output is not None else reports_dir() / f"{params.slug}.html"
     template = Path(args.notebook) if args.notebook else default_notebook()
     try:
         plan = plan_outputs(
             output,
-            executed=Path(args.executed) if args.executed else None,
+            executed=Path(args.executed) if args.executed is not None else None,
             evidence_dir=evidence.path,
             template=template,
         )
@@ -141,7 +143,15 @@ def run_reports(args: argparse.Namespace) -> int:
     except ParameterError as exc:
         print(f"secondop reports: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    folder = Path(args.output_dir) if args.output_dir else reports_dir()
+    template = Path(args.notebook) if args.notebook else default_notebook()
+    try:
+        folder = output_folder(
+            reports_dir() if args.output_dir is None else args.output_dir,
+            protected=Protected.of(evidence_dir=evidence.path, template=template),
+        )
+    except ParameterError as exc:
+        print(f"secondop reports: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     start = time.perf_counter()
     try:
         results = run_batch(
@@ -154,9 +164,13 @@ def run_reports(args: argparse.Namespace) -> int:
             force=args.force,
             pdf=args.pdf,
         )
-    except FolderBusy as exc:
-        print(f"secondop reports: error: {exc}", file=sys.stderr)
+    except (FolderBusy, ParameterError) as exc:
+        for line in str(exc).splitlines():
+            print(f"secondop reports: error: {line}", file=sys.stderr)
         return EXIT_USAGE
+    except WriteFailed as exc:
+        print(f"secondop reports: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except PdfError as exc:
         print(f"secondop reports: cannot write PDFs: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -183,6 +197,17 @@ def run_reports(args: argparse.Namespace) -> int:
     for r in no_pdf:
         print(f"failed: {pdf_path(r.html).name}: {r.error}", file=sys.stderr)
     return EXIT_FAILED if failed or no_pdf else EXIT_OK
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -269,7 +294,7 @@ def add_report_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--jobs",
         "-j",
-        type=int,
+        type=positive_int,
         metavar="N",
         help="parallel workers (default and maximum: the number of cores)",
     )

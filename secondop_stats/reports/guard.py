@@ -1,6 +1,6 @@
-"""What keeps a batch of reports safe to interrupt: a lock on its output folder, clean-up of
-temporary files a killed run left behind, workers that die with their parent, and a clean stop
-on Ctrl-C or SIGTERM.
+"""What keeps a batch of reports safe to interrupt: a lock on its output folder, workers that
+die with their parent and start with signals held back, and a clean stop on Ctrl-C or SIGTERM
+(temporary files are cleaned by :mod:`secondop_stats.atomic`).
 """
 
 from __future__ import annotations
@@ -9,17 +9,10 @@ import contextlib
 import ctypes
 import fcntl
 import os
-import shutil
 import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-LOCK_NAME = ".secondop-batch.lock"
-CACHE_NAME = ".secondop-cache"
-#: Temporary files of :func:`~secondop_stats.reports.files.temporary_path`: ``.<name>.<r>.tmp…``
-TEMP_GLOB = ".*.tmp*"
-
 
 class FolderBusy(RuntimeError):
     """Another batch is writing to the same folder."""
@@ -29,44 +22,36 @@ class FolderBusy(RuntimeError):
 def folder_lock(folder: Path) -> Iterator[Path]:
     """Hold an exclusive lock on ``folder`` for one batch; a second batch is refused at once.
 
-    The lock is an ``flock`` on a file in the folder, so the system releases it when the
-    holding process ends, however it ends: a killed batch never leaves a stale lock.
+    The lock is an ``flock`` on the folder itself (no lock file is written among the user's
+    files), so the system releases it when the holding process ends, however it ends: a killed
+    batch never leaves a stale lock.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOCK_NAME
-    fh = path.open("a+", encoding="utf-8")
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
             raise FolderBusy(
-                f"another batch ({holder}) is writing reports to {folder}; wait for it to "
-                "finish or choose another --output-dir"
+                f"another batch is writing reports to {folder}; wait for it to finish or "
+                "choose another --output-dir"
             ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
-        yield path
+        yield folder
     finally:
-        fh.close()
+        os.close(fd)
 
 
-def clear_leftovers(folder: Path) -> list[Path]:
-    """Remove temporary files and the shared cache that an interrupted run left in ``folder``
-    (only call while holding its lock). Returns what was removed."""
-    removed = []
-    for path in folder.glob(TEMP_GLOB):
-        if path.is_file():
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    cache = folder / CACHE_NAME
-    if cache.exists():
-        shutil.rmtree(cache, ignore_errors=True)
-        removed.append(cache)
-    return removed
+@contextlib.contextmanager
+def signals_blocked() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back while worker processes start: a process started inside the
+    block begins with them blocked (so a Ctrl-C sent to the whole process group cannot hit it
+    half-started) until it installs its own handlers; the parent receives them on leaving."""
+    wanted = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def parent_death_signal() -> Callable[[], None]:
@@ -92,6 +77,8 @@ def die_with_parent() -> None:
     signal.signal(signal.SIGTERM, _stop_worker)
     # Ctrl-C goes to the whole process group: the parent decides, the workers wait for it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # started with both blocked (see signals_blocked): from here on they are handled
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def _stop_worker(signum: int, frame: object) -> None:

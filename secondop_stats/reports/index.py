@@ -15,7 +15,7 @@ from .. import __version__
 from ..evidence import Evidence
 from ..labels import PLAN_LABELS
 from .build import BuildResult
-from .files import write_atomic
+from ..atomic import write_atomic
 from .fragments import esc
 from .params import GROUP_LABELS
 from .pdf import current_pdf
@@ -111,6 +111,7 @@ def index_html(results: Sequence[BuildResult], folder: Path, *, evidence: Eviden
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="generator" content="secondop">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>Second-opinion evidence reports</title>
 <style>{_STYLE}</style>

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .files import temporary_path
+from ..atomic import WriteFailed, discard, install, temporary_path
 from .guard import kill_children, parent_death_signal
 
 #: Environment variable naming the Chromium executable; it wins over the usual places.
@@ -121,10 +121,12 @@ def print_pdf(
         with tmp.open("rb") as fh:
             if fh.read(5) != b"%PDF-":
                 raise PdfError(f"Chromium wrote no PDF for {html.name}")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, pdf)
+        try:
+            install(tmp, pdf)
+        except WriteFailed as exc:
+            raise PdfError(str(exc)) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
     return pdf
 
 

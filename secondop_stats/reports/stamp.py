@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..paths import PACKAGE_DIR
-from .files import write_atomic
+from ..atomic import write_atomic
 
 MANIFEST_SUFFIX = ".manifest.json"
 
@@ -83,18 +83,35 @@ def manifest_path(html_path: Path) -> Path:
     return html_path.with_name(html_path.stem + MANIFEST_SUFFIX)
 
 
-def write_manifest(html_path: Path, inputs: Inputs, *, generated: str) -> Path:
-    """Record the inputs a report was built from, beside it."""
+def manifest_bytes(html_path: Path, inputs: Inputs, *, generated: str) -> bytes:
+    """The manifest of a report built from ``inputs``: what :func:`write_manifest` writes."""
     data = {
+        "generator": "secondop",
         "inputs_key": inputs.key,
         **inputs.as_dict(),
         "html": html_path.name,
         "notebook": html_path.with_suffix(".ipynb").name,
         "generated": generated,
     }
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+
+
+def write_manifest(html_path: Path, inputs: Inputs, *, generated: str) -> Path:
+    """Record the inputs a report was built from, beside it."""
     path = manifest_path(html_path)
-    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+    write_atomic(path, manifest_bytes(html_path, inputs, generated=generated))
     return path
+
+
+def record_pdf(html_path: Path, pdf: Path) -> None:
+    """Add the SHA-256 of the PDF printed from ``html_path`` to its manifest, so that a later
+    batch knows the PDF is its own to replace."""
+    data = read_manifest(html_path)
+    if data is None:
+        return
+    data["pdf_sha256"] = sha256_file(pdf)
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    write_atomic(manifest_path(html_path), text.encode())
 
 
 def read_manifest(html_path: Path) -> dict[str, Any] | None:
