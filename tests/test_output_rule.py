@@ -169,7 +169,7 @@ def test_a_symlink_is_never_followed(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_a_users_manifest_beside_the_report_is_never_replaced(tmp_path: Path) -> None:
     (tmp_path / "plan.manifest.json").write_text('{"my": "notes"}', encoding="utf-8")
-    with pytest.raises(OutputRefused, match="plan.manifest.json exists and was not written"):
+    with pytest.raises(OutputRefused, match=r"plan\.manifest\.json exists and was not written"):
         plan_outputs(tmp_path / "plan.html")
 
 

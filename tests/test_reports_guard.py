@@ -14,8 +14,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from secondop_stats.reports import batch
 from secondop_stats.atomic import STATE_ENV, TEMP_MARK
+from secondop_stats.reports import batch
 from secondop_stats.reports.guard import FolderBusy, folder_lock
 from secondop_stats.reports.index import INDEX_NAME
 from secondop_stats.reports.params import ReportParams, resolve
@@ -160,7 +160,7 @@ def test_an_interrupted_batch_stops_fast_and_leaves_nothing(
         os.killpg(proc.pid, sig)
     else:
         proc.send_signal(sig)
-    stdout, stderr = proc.communicate(timeout=60)
+    _stdout, stderr = proc.communicate(timeout=60)
     took = time.monotonic() - started
     assert proc.returncode == 130, stderr
     assert took < 5, f"took {took:.1f} s to stop"
