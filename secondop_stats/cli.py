@@ -83,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
+        # whatever this command started (a report's kernel, Chromium) stops with it
+        from .reports.guard import kill_children
+
+        kill_children(os.getpid(), timeout=2.0)
         print(f"secondop {args.command}: interrupted", file=sys.stderr)
         return 130
     except EvidenceError as exc:

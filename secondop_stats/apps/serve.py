@@ -7,6 +7,7 @@ Voilà shows widgets and text, never code cells, and refuses to run code sent fr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..paths import notebooks_dir
+from ..reports.guard import parent_death_signal
 
 DEFAULT_PORT = 8866
 HOST = "127.0.0.1"
@@ -23,6 +25,8 @@ LANDING = "index.ipynb"
 TEMPLATE = "secondop"
 #: Holds ``voila/templates/secondop``, found by Voilà through JUPYTER_PATH.
 JUPYTER_DATA = Path(__file__).resolve().parent / "jupyter"
+#: Seconds Voilà gets to shut its kernels down after SIGTERM before it is killed.
+STOP_TIMEOUT_S = 3.0
 
 
 def landing_url(port: int, host: str = HOST) -> str:
@@ -126,8 +130,8 @@ def serve(
 ) -> int:
     """Run the dashboard until interrupted; return Voilà's exit status.
 
-    SIGTERM is passed on to Voilà, so that stopping ``secondop serve`` also stops the server and
-    its kernels (Ctrl-C reaches Voilà directly, as it shares the terminal).
+    Ctrl-C or SIGTERM, to this command or its whole process group, stops Voilà and its kernels
+    within a few seconds (exit status 130 for Ctrl-C, 143 for SIGTERM).
     """
     kernels = max_kernels if max_kernels is not None else default_max_kernels()
     command = voila_command(
@@ -139,17 +143,50 @@ def serve(
         f"visitors' kernels stopped after {idle_timeout} s; Ctrl-C to stop)",
         flush=True,
     )
-    process = subprocess.Popen(command, env=voila_env())
+    # Voilà runs in a session of its own: a Ctrl-C from the terminal reaches this command
+    # alone, which then stops Voilà and everything it started, the same way every time.
+    process = subprocess.Popen(
+        command, env=voila_env(), start_new_session=True, preexec_fn=parent_death_signal()
+    )
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
-        previous = signal.signal(signal.SIGTERM, lambda signum, _: process.send_signal(signum))
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         return process.wait()
-    except KeyboardInterrupt:
-        return process.wait()
+    except KeyboardInterrupt as stop:
+        stop_server(process)
+        return 143 if "SIGTERM" in str(stop) else 130
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt("SIGTERM")
+
+
+def stop_server(process: subprocess.Popen, timeout: float = STOP_TIMEOUT_S) -> None:
+    """Ask Voilà to stop (SIGTERM: it shuts its kernels down), then stop whatever of it and its
+    kernels is left, so that nothing outlives the command."""
+    import psutil
+
+    try:
+        family = psutil.Process(process.pid).children(recursive=True)
+    except psutil.Error:
+        family = []
+    with contextlib.suppress(ProcessLookupError):
+        process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=timeout)
+    _gone, alive = psutil.wait_procs(family, timeout=1.0)
+    for child in alive:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    psutil.wait_procs(alive, timeout=1.0)
 
 
 def _serve(args: argparse.Namespace) -> int:
