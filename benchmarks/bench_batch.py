@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness import run
+
 from secondop_stats import load_evidence
 from secondop_stats.reports.batch import default_set
 from secondop_stats.reports.build import KERNEL_NAME, default_notebook
@@ -87,4 +89,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run(main, "bench_batch", limit_s=1200)

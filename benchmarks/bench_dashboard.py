@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from harness import run
 from jupyter_client.manager import start_new_kernel
 
 from secondop_stats.apps.serve import TEMPLATE
@@ -159,4 +160,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main, "bench_dashboard", limit_s=900)

@@ -13,6 +13,8 @@ import base64
 import statistics
 import time
 
+from harness import run
+
 from secondop_stats.apps import build_explorer
 
 
@@ -45,4 +47,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main, "bench_widget_update", limit_s=300)

@@ -50,14 +50,17 @@ class Server:
                 continue
         return alive
 
-    def open_page(self, notebook: str = "03_decision_guide.ipynb", **headers: str) -> Page:
-        """GET an app page (which starts its kernel); a 503 is returned, not raised."""
+    def open_page(
+        self, notebook: str = "03_decision_guide.ipynb", *, timeout: float = 180, **headers: str
+    ) -> Page:
+        """GET an app page (which starts its kernel); a 503 is returned, not raised. The whole
+        answer must arrive within ``timeout`` seconds."""
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         request = urllib.request.Request(f"{self.base}/voila/render/{notebook}", headers=headers)
         try:
-            with opener.open(request, timeout=180) as response:
-                return Page(response.status, response.read().decode("utf-8"), opener, jar)
+            with opener.open(request, timeout=timeout) as response:
+                return Page(response.status, _read_within(response, timeout), opener, jar)
         except urllib.error.HTTPError as error:
             return Page(error.code, error.read().decode("utf-8", "replace"), opener, jar)
 
@@ -118,6 +121,17 @@ class Server:
                 return count
             time.sleep(0.5)
         return len(self.kernels())
+
+
+def _read_within(response, timeout: float) -> str:
+    """The body of a streamed answer, refused when it takes longer than ``timeout`` in all."""
+    deadline = time.monotonic() + timeout
+    chunks = []
+    while chunk := response.read(65536):
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the page took more than {timeout:g} s to arrive")
+    return b"".join(chunks).decode("utf-8")
 
 
 @dataclass
