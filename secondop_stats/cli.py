@@ -37,7 +37,7 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"secondop validate: {exc}", file=sys.stderr)
         return 2
     except EvidenceError as exc:
-        print(exc, file=sys.stderr)
+        print(exc.describe(None if args.all else exc.SHOWN), file=sys.stderr)
         return 1
     print(one_line(ev))
     return 0
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     default = f"${EVIDENCE_ENV}, else the shipped evidence/"
     p = sub.add_parser("validate", help="check an evidence folder against its schema and rules")
     p.add_argument("path", nargs="?", help=f"evidence folder (default: {default})")
+    p.add_argument("--all", action="store_true", help="list every problem, not the first 40")
     p.set_defaults(func=_validate)
 
     p = sub.add_parser("summary", help="print what the evidence holds")
