@@ -113,15 +113,20 @@ def bibtex_escape(text: str) -> str:
 
 @dataclass(frozen=True)
 class Name:
-    """One author: a person's family and given names, or an organisation (``literal``)."""
+    """One author: a person's family and given names (and a suffix such as "3rd"), or an
+    organisation (``literal``)."""
 
     family: str = ""
     given: str = ""
     literal: str = ""
+    suffix: str = ""
 
 
-#: A person as PubMed writes one (Vancouver style): family name, then up to four initials.
-_VANCOUVER = re.compile(r"^(?P<family>\S.*?)\s+(?P<initials>[A-Z]{1,4})$")
+#: A person as PubMed writes one (Vancouver style): family name, up to four initials, and an
+#: optional suffix ("Cody HS 3rd", "Smith J Jr").
+_VANCOUVER = re.compile(
+    r"^(?P<family>\S.*?)\s+(?P<initials>[A-Z]{1,4})(?:\s+(?P<suffix>Jr|Sr|2nd|3rd|4th|II|III|IV))?$"
+)
 
 
 def parse_authors(text: str) -> tuple[list[Name], bool]:
@@ -139,7 +144,7 @@ def parse_authors(text: str) -> tuple[list[Name], bool]:
         match = _VANCOUVER.match(part)
         if match:
             given = " ".join(f"{c}." for c in match["initials"])
-            names.append(Name(family=match["family"], given=given))
+            names.append(Name(family=match["family"], given=given, suffix=match["suffix"] or ""))
         else:
             names.append(Name(literal=part))
     return names, more
@@ -148,6 +153,8 @@ def parse_authors(text: str) -> tuple[list[Name], bool]:
 def _bibtex_name(name: Name) -> str:
     if name.literal:
         return "{" + bibtex_escape(name.literal) + "}"  # braces: never split into parts
+    if name.suffix:  # BibTeX's "Family, Suffix, Given"
+        return f"{bibtex_escape(name.family)}, {name.suffix}, {bibtex_escape(name.given)}"
     return f"{bibtex_escape(name.family)}, {bibtex_escape(name.given)}"
 
 
@@ -178,6 +185,15 @@ def to_bibtex(sources: pd.DataFrame | Iterable[dict]) -> str:
     return "\n\n".join(entries) + ("\n" if entries else "")
 
 
+def _csl_name(name: Name) -> dict[str, str]:
+    if name.literal:
+        return {"literal": name.literal}
+    out = {"family": name.family, "given": name.given}
+    if name.suffix:
+        out["suffix"] = name.suffix
+    return out
+
+
 def to_csl_json(sources: pd.DataFrame | Iterable[dict]) -> str:
     """CSL-JSON (as read by Zotero, Pandoc and citeproc) for the given sources, with authors
     as family and given names (organisations as ``literal``)."""
@@ -191,10 +207,7 @@ def to_csl_json(sources: pd.DataFrame | Iterable[dict]) -> str:
         }
         names, _more = parse_authors(_get(row, "authors"))
         if names:
-            item["author"] = [
-                {"literal": n.literal} if n.literal else {"family": n.family, "given": n.given}
-                for n in names
-            ]
+            item["author"] = [_csl_name(n) for n in names]
         if _get(row, "publisher_or_journal"):
             item["container-title"] = _get(row, "publisher_or_journal")
         if _get(row, "year"):

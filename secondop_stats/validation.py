@@ -87,7 +87,8 @@ def read_table(folder: Path, resource: Resource) -> tuple[Table, list[Violation]
                 f"character {column}); save the file as UTF-8",
             )
         ]
-    with path.open(newline="", encoding="utf-8") as fh:
+    # utf-8-sig: a byte-order mark (Excel writes one, and so does our CSV export) is dropped
+    with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
         try:
             header = next(reader)
@@ -516,10 +517,15 @@ def one_pooled_figure_per_study_and_metric(tables: dict[str, Table]) -> Iterator
     primary_source = {r["study_id"]: r.get("source_id") for r in studies.rows}
     groups: dict[tuple[str, str], list[tuple[int, bool]]] = defaultdict(list)
     whole_sample: dict[tuple[str, str], int] = {}
+    ceded = {(s, m) for s, m, _ in _ceded_to_overlap(tables)}
     for line, row, _ in t.records():
         pooled = bool(row.get("pooled"))
         if not pooled and not row.get("pooling_note"):
             yield t.violation(line, "pooling_note", "", "a figure that is not pooled must say why")
+        if pooled and row.get("sample_scope") == "subset":
+            yield t.violation(
+                line, "pooled", "true", "a figure measured in a subset of the sample is not pooled"
+            )
         kind = evidence_type.get(row.get("study_id"))
         if pooled and (kind != "observed" or not poolable.get(row.get("metric"))):
             yield t.violation(
@@ -541,7 +547,7 @@ def one_pooled_figure_per_study_and_metric(tables: dict[str, Table]) -> Iterator
                 whole_sample.setdefault(key, line)
     for (study, metric), rows in groups.items():
         pooled_lines = [line for line, pooled in rows if pooled]
-        if not pooled_lines and (study, metric) in whole_sample:
+        if not pooled_lines and (study, metric) in whole_sample and (study, metric) not in ceded:
             yield t.violation(
                 whole_sample[(study, metric)],
                 "pooled",
@@ -583,6 +589,73 @@ def screening_log_matches_studies(tables: dict[str, Table]) -> Iterator[Violatio
             )
     for study in sorted(studies - included):
         yield t.violation(None, "study_id", study, "study has no included record in screening.csv")
+
+
+OVERLAP_DECISIONS = frozenset({"same_cohort", "distinct_cohorts"})
+
+
+def _overlap_pairs(tables: dict[str, Table]) -> Iterator[tuple[int, str, str, str, str]]:
+    """(line, study, other study, decision, reason) for every pair recorded in screening.csv's
+    ' | '-separated overlap columns (PROTOCOL 5)."""
+    t = tables.get("screening")
+    if t is None:
+        return
+    for line, row, _ in t.records():
+        others = [s.strip() for s in (row.get("overlap_with") or "").split(" | ") if s.strip()]
+        decisions = [s.strip() for s in (row.get("overlap_decision") or "").split(" | ")]
+        reasons = [s.strip() for s in (row.get("overlap_reason") or "").split(" | ")]
+        for i, other in enumerate(others):
+            decision = decisions[i] if i < len(decisions) else ""
+            reason = reasons[i] if i < len(reasons) else ""
+            yield line, row.get("study_id") or "", other, decision, reason
+
+
+def _ceded_to_overlap(tables: dict[str, Table]) -> Iterator[tuple[str, str, str]]:
+    """(study, metric, kept study): metrics a study leaves to the study it shares a cohort with,
+    because that study pools a figure for the metric."""
+    pooled_by: dict[str, set[str]] = defaultdict(set)
+    for row in tables["figures"].rows:
+        if row.get("pooled"):
+            pooled_by[row["study_id"]].add(row["metric"])
+    for _, study, other, decision, _ in _overlap_pairs(tables):
+        if decision == "same_cohort":
+            for metric in pooled_by.get(other, ()):
+                yield study, metric, other
+
+
+@rule
+def overlap_decisions(tables: dict[str, Table]) -> Iterator[Violation]:
+    """Every overlap pair names an included study, a decision and a reason; a study that shares
+    a cohort pools no metric that the study it gives way to already pools."""
+    t = tables.get("screening")
+    if t is None:
+        return
+    included = {r["study_id"] for r in t.rows if r.get("decision") == "included"}
+    for line, study, other, decision, reason in _overlap_pairs(tables):
+        if study not in included:
+            yield t.violation(line, "overlap_with", other, "overlap pairs go on an included record")
+        if other not in included:
+            yield t.violation(line, "overlap_with", other, "is not an included study")
+        if decision not in OVERLAP_DECISIONS:
+            yield t.violation(
+                line,
+                "overlap_decision",
+                decision,
+                f"must be one of {', '.join(sorted(OVERLAP_DECISIONS))} (one per overlap_with)",
+            )
+        if not reason:
+            yield t.violation(line, "overlap_reason", "", f"the decision on {other} needs a reason")
+    f = tables["figures"]
+    ceded = {(s, m): kept for s, m, kept in _ceded_to_overlap(tables)}
+    for line, row, _ in f.records():
+        kept = ceded.get((row["study_id"], row["metric"]))
+        if row.get("pooled") and kept:
+            yield f.violation(
+                line,
+                "pooled",
+                "true",
+                f"{row['study_id']} shares its cohort with {kept}, which pools {row['metric']}",
+            )
 
 
 EXCLUSION_REASONS = frozenset(
@@ -634,10 +707,22 @@ def validate_folder(folder: Path) -> tuple[dict[str, Table], list[Violation]]:
             for n in absent
         ]
     tables, problems = read_tables(folder, package)
-    if any(v.rule == "file is missing" or v.rule.startswith("header missing") for v in problems):
-        return tables, problems
+    if any(_unreadable(v) for v in problems):
+        # a table that could not be read would make every rule that reads it report
+        # follow-on problems (hundreds of them for one bad byte): report the cause alone
+        return tables, [v for v in problems if _unreadable(v)]
     problems += validate_tables(tables)
     return tables, problems
+
+
+def _unreadable(v: Violation) -> bool:
+    """Whether ``v`` says a whole table could not be read (missing, not UTF-8, not CSV, no
+    header)."""
+    return v.column is None and (
+        v.rule == "file is missing"
+        or v.rule.startswith(("header missing", "is not valid UTF-8", "is not valid CSV"))
+        or v.rule.startswith(("file is empty", "has no rows"))
+    )
 
 
 def count_by_file(violations: list[Violation]) -> Counter[str]:

@@ -86,13 +86,16 @@ def test_bibtex_values_cannot_run_latex_or_unbalance_an_entry() -> None:
 
 
 def test_authors_parse_into_family_and_given_names() -> None:
-    names, more = parse_authors("Kedar I, Mangoubi HM, American Cancer Society, et al.")
+    names, more = parse_authors(
+        "Kedar I, Mangoubi HM, American Cancer Society, Cody HS 3rd, et al."
+    )
     assert [(n.family, n.given, n.literal) for n in names] == [
         ("Kedar", "I.", ""),
         ("Mangoubi", "H. M.", ""),
         ("", "", "American Cancer Society"),
+        ("Cody", "H. S.", ""),
     ]
-    assert more
+    assert names[-1].suffix == "3rd" and more
     bib = to_bibtex([{**JOURNAL, "authors": "Kedar I, American Cancer Society, et al."}])
     assert "author = {Kedar, I. and {American Cancer Society} and others}" in bib
     item = json.loads(to_csl_json([JOURNAL]))[0]
