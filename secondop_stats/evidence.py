@@ -38,6 +38,12 @@ class Evidence:
     cpi_u: pd.DataFrame
     guidance: pd.DataFrame
     screening: pd.DataFrame
+    checklist: pd.DataFrame
+    link_hosts: pd.DataFrame
+    fee_schedule_rvus: pd.DataFrame
+    fee_schedule_cf: pd.DataFrame
+    fee_schedule_gpci: pd.DataFrame
+    fee_schedule_notes: pd.DataFrame
     path: Path
     data_hash: str
     version: str = ""

@@ -728,3 +728,7 @@ def _unreadable(v: Violation) -> bool:
 def count_by_file(violations: list[Violation]) -> Counter[str]:
     """How many violations each file has."""
     return Counter(v.file for v in violations)
+
+
+# Rules of the tables added in release 2.1 register themselves on import.
+from . import data_rules  # noqa: E402, F401

@@ -9,6 +9,7 @@ clean names, with what could not be verified kept in label_unverified.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -119,3 +120,87 @@ def test_every_pathology_change_of_diagnosis_was_checked_for_grade_and_stage(ev)
     grade = re.compile(r"most(?:ly)? .{0,40}gleason score change", re.IGNORECASE)
     wrong = dx[dx["notes"].fillna("").str.contains(grade)]
     assert wrong.empty, list(wrong["figure_id"])
+
+
+#: Hosts that copy, proxy, translate or summarise publications: never a reference's link.
+_MIRRORS = re.compile(
+    r"^\d+\.\d+\.\d+\.\d+$|proxy|weglot|translate|scholar|researchgate|docksci|docslib|zendy"
+    r"|mendeley|researcher\.life|paperexplained|scite|x-mol|laibokeji|suppr|booksci|ouci|scilit"
+)
+
+
+def test_every_link_goes_to_the_publication_or_its_publisher(ev) -> None:
+    """Links go to a DOI resolver, PubMed, PMC, a publisher or the publishing organisation
+    (link_hosts.csv; the validator refuses any other host), and the allow-list itself holds no
+    mirror, proxy or summary site."""
+    assert not [h for h in ev.link_hosts["host"] if _MIRRORS.search(h)]
+    kinds = dict(zip(ev.link_hosts["host"], ev.link_hosts["kind"], strict=True))
+    journals = ev.sources[ev.sources["kind"] == "journal"]
+    for source_id, url in zip(journals["source_id"], journals["url"], strict=True):
+        if isinstance(url, str) and url:
+            host = re.sub(r"^https?://([^/]+).*$", r"\1", url).lower()
+            assert kinds[host] in ("doi_resolver", "pubmed", "pmc", "publisher"), source_id
+
+
+def test_a_link_to_a_mirror_is_refused(broken) -> None:
+    from secondop_stats.errors import EvidenceError
+
+    row = broken.find("sources.csv", lambda r: r["kind"] == "journal")
+    line = broken.set("sources.csv", row, "url", "https://47.251.13.51/pubmed/123")
+    with pytest.raises(EvidenceError) as refused:
+        load_evidence(broken.folder)
+    assert f"sources.csv, line {line}, column url" in str(refused.value)
+    assert "which is not in link_hosts.csv" in str(refused.value)
+
+
+def test_the_lay_checklist_is_short_and_keeps_its_sources(ev) -> None:
+    checklist = ev.checklist
+    assert checklist.groupby("situation").size().max() <= 15
+    assert checklist["brief"].sum() <= 7
+    known = set(ev.guidance["guidance_id"])
+    for ids in checklist["guidance_ids"]:
+        assert set(ids.split(";")) <= known
+    words = " ".join(checklist["text"]).lower()
+    assert not re.search(r"\b(he|she|his|her|him)\b", words), "neutral wording"
+
+
+def test_a_sixteenth_item_or_an_eighth_brief_item_is_refused(broken) -> None:
+    from secondop_stats.errors import EvidenceError
+
+    header, rows, _ = broken.read("checklist.csv")
+    situation = header.index("situation")
+    counts = Counter(r[situation] for r in rows)
+    full = max(counts, key=counts.get)
+    order = max(int(r[header.index("order")]) for r in rows if r[situation] == full)
+    for extra in range(16 - counts[full]):
+        broken.append(
+            "checklist.csv",
+            {
+                "item_id": f"c9{extra:02d}",
+                "situation": full,
+                "text": "Ask again.",
+                "guidance_ids": "g001",
+                "brief": "false",
+                "order": str(order + 1 + extra),
+            },
+        )
+    row = broken.find(
+        "checklist.csv", lambda r: r["brief"] == "false" and r["situation"] == "question_for_doctor"
+    )
+    broken.set("checklist.csv", row, "brief", "true")
+    with pytest.raises(EvidenceError) as refused:
+        load_evidence(broken.folder)
+    assert "more than 15 items in one situation" in str(refused.value)
+    assert "more than 7 brief items" in str(refused.value)
+
+
+def test_rvu_totals_must_equal_their_parts(broken) -> None:
+    from secondop_stats.errors import EvidenceError
+
+    line = broken.set("fee_schedule_rvus.csv", 0, "total_rvu_nonfacility", "9.99")
+    with pytest.raises(
+        EvidenceError,
+        match=rf"fee_schedule_rvus.csv, line {line}, column "
+        "total_rvu_nonfacility, value '9.99': is not work",
+    ):
+        load_evidence(broken.folder)

@@ -25,6 +25,12 @@ def test_tables_and_dtypes(evidence) -> None:
         "cpi_u",
         "guidance",
         "screening",
+        "checklist",
+        "link_hosts",
+        "fee_schedule_rvus",
+        "fee_schedule_cf",
+        "fee_schedule_gpci",
+        "fee_schedule_notes",
     )
     f = evidence.figures
     assert f["numerator"].dtype == "Int64" and f["denominator"].dtype == "Int64"
